@@ -1,0 +1,45 @@
+# SmartEdu: `make run` serves the app with everything it needs; `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+SMARTEDU_PORT ?= 8000
+export SMARTEDU_PORT
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint browser clean-data
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start PostgreSQL+pgvector and Redis (embedded, unless DATABASE_URL/REDIS_URL are set), migrate,
+## seed the demo school, then serve daphne + Celery workers + beat. Ctrl-C stops everything.
+run: install
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	$(PY) -m smartedu.embedded exec --data .data/dev -- \
+	  sh -c 'python manage.py bootstrap && exec honcho -f Procfile start'
+
+## Chromium from Debian for the browser tests (Playwright drives /usr/bin/chromium).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## The whole suite, against its own embedded PostgreSQL and Redis under .data/test.
+test: install browser
+	DJANGO_DEBUG=true DJANGO_SECRET_KEY=test-only-secret PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	$(PY) -m smartedu.embedded exec --data .data/test --redis-port 0 -- \
+	  python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	DJANGO_DEBUG=true $(PY) -m smartedu.embedded exec --data .data/test --redis-port 0 -- \
+	  $(PY) manage.py makemigrations --check --dry-run
+
+clean-data:
+	rm -rf .data/test

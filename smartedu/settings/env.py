@@ -1,0 +1,77 @@
+"""One reader for every setting that comes from the environment.
+
+Values are parsed strictly: a malformed value stops start-up with the variable's name instead
+of surfacing later as a confusing error. Any variable can also be given as ``NAME_FILE`` (a path
+whose contents are the value), which is how container secrets are mounted.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import unquote
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+env = environ.Env()
+
+
+def _from_file(name: str) -> None:
+    path = os.environ.get(f"{name}_FILE")
+    if path and name not in os.environ:
+        try:
+            os.environ[name] = Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc}") from exc
+
+
+def get_str(name: str, default: str | None = None) -> str:
+    _from_file(name)
+    if default is None:
+        return env.str(name)
+    return env.str(name, default=default)
+
+
+def get_bool(name: str, default: bool) -> bool:
+    _from_file(name)
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false).")
+
+
+def get_int(name: str, default: int) -> int:
+    _from_file(name)
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from exc
+
+
+def get_list(name: str, default: list[str]) -> list[str]:
+    _from_file(name)
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def get_db_url(name: str) -> dict:
+    _from_file(name)
+    try:
+        config = env.db_url(name)
+    except (environ.ImproperlyConfigured, KeyError) as exc:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Start the app through `make run` (which starts the embedded "
+            f"PostgreSQL) or set {name}=postgres://user:pass@host:5432/dbname."
+        ) from exc
+    # A Unix-socket directory arrives percent-encoded in the host part (postgres://u@%2Frun%2Fpg/db).
+    config["HOST"] = unquote(config.get("HOST") or "")
+    return config

@@ -1,0 +1,48 @@
+"""Schema-per-school tenancy (django-tenants). Everything tenancy-related is in this block."""
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    # Users live in every schema: platform operators in public, a school's people in its own.
+    "accounts",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "channels",
+]
+
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "accounts",
+    "courses",
+    "quizzes",
+    "ai",
+]
+
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.School"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_URLCONF = "smartedu.urls_public"
+ROOT_URLCONF = "smartedu.urls_tenant"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+# New schools are cloned from this always-migrated template schema instead of replaying every
+# migration (see tenants.services.school_provision and bench/provisioning.py).
+TENANT_BASE_SCHEMA = "school_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+
+# pgvector's `vector` type lives in a shared schema that every school's search path includes.
+PG_EXTRA_SEARCH_PATHS = ["extensions"]
+
+SHOW_PUBLIC_IF_NO_TENANT_FOUND = False

@@ -1,0 +1,13 @@
+from django.conf import settings
+from django.db.models import QuerySet
+
+from .models import School, SchoolAPIKey
+
+
+def school_list() -> QuerySet[School]:
+    """Real schools: neither the public tenant nor the template."""
+    return School.objects.exclude(schema_name__in=["public", settings.TENANT_BASE_SCHEMA])
+
+
+def api_key_list(*, school: School) -> QuerySet[SchoolAPIKey]:
+    return SchoolAPIKey.objects.filter(school=school).order_by("-created")

@@ -1,0 +1,237 @@
+"""The test base: two committed schools with fixed personas, clients bound to a school's host,
+and (for live tests) real daphne and Celery worker processes against the test database.
+
+Personas: school A ("alpha") has an admin, a teacher and two students; school B ("beta") has a
+teacher and an admin. Ordinary tests run in a transaction that is rolled back; live tests get a
+fresh school of their own because servers in other processes only see committed data.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import get_public_schema_name, schema_context
+
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass
+class School:
+    model: object
+    host: str
+    admin: object
+    teacher: object
+    students: list
+
+    @property
+    def schema(self) -> str:
+        return self.model.schema_name
+
+    @property
+    def student(self):
+        return self.students[0]
+
+    def client(self, user=None) -> Client:
+        """A test client talking to this school's host, signed in as ``user`` if given."""
+        client = Client(HTTP_HOST=self.host)
+        if user is not None:
+            with schema_context(self.schema):
+                client.force_login(user)
+        return client
+
+
+def make_school(slug: str, name: str, n_students: int = 2) -> School:
+    from accounts import services as account_services
+    from tenants.services import school_provision
+
+    provisioned = school_provision(name=name, slug=slug)
+    with schema_context(provisioned.school.schema_name):
+        def person(username, role, first):
+            return account_services.user_create(
+                username=username, role=role, email=f"{username}@{slug}.example",
+                first_name=first, last_name=name.split()[0], password=PASSWORD,
+            )
+
+        admin = person(f"{slug}-admin", "admin", "Ada")
+        teacher = person(f"{slug}-teacher", "teacher", "Tom")
+        students = [person(f"{slug}-student{i}", "student", f"Sam{i}") for i in range(1, n_students + 1)]
+    return School(provisioned.school, provisioned.host, admin, teacher, students)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database plus the public tenant, the template and schools A and B, committed."""
+    import redis
+
+    from tenants.models import Domain
+    from tenants.models import School as SchoolModel
+    from tenants.services import template_school_ensure
+
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    with django_db_blocker.unblock():
+        public, _ = SchoolModel.objects.get_or_create(
+            schema_name=get_public_schema_name(), defaults={"name": "Platform"}
+        )
+        Domain.objects.get_or_create(domain=settings.SMARTEDU_BASE_DOMAIN, tenant=public)
+        template_school_ensure()
+        pytest.school_a = make_school("alpha", "Alpha Academy")
+        pytest.school_b = make_school("beta", "Beta High", n_students=1)
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def school_a(db) -> School:
+    return pytest.school_a
+
+
+@pytest.fixture
+def school_b(db) -> School:
+    return pytest.school_b
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests():
+    """Each test starts in the public schema, whatever the last request switched to."""
+    yield
+    if connection.connection is not None:
+        try:
+            connection.set_schema_to_public()
+        except Exception:
+            pass
+
+
+@pytest.fixture
+def in_school():
+    """``with in_school(school): ...`` runs ORM code inside that school's schema."""
+    return lambda school: schema_context(school.schema)
+
+
+# --- live processes ------------------------------------------------------------------------
+
+def _test_database_url() -> str:
+    db = settings.DATABASES["default"]
+    host = quote(db["HOST"], safe="") if db["HOST"].startswith("/") else db["HOST"]
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{host}{port}/{db['NAME']}"
+
+
+def live_env() -> dict:
+    env = os.environ.copy()
+    env.update(
+        DATABASE_URL=_test_database_url(),
+        DJANGO_SETTINGS_MODULE="smartedu.settings",
+        DJANGO_DEBUG="true",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_http(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not answer /health in time")
+
+
+@dataclass
+class LiveServer:
+    port: int
+    process: subprocess.Popen
+
+    def url(self, school: School, path: str = "/") -> str:
+        return f"http://{school.model.schema_name}.localhost:{self.port}{path}"
+
+    def ws_url(self, school: School, path: str) -> str:
+        return f"ws://{school.model.schema_name}.localhost:{self.port}{path}"
+
+
+@pytest.fixture(scope="session")
+def live_server_process(django_db_setup, tmp_path_factory):
+    """A real daphne process serving the ASGI app on a free loopback port."""
+    port = _free_port()
+    log = open(tmp_path_factory.mktemp("daphne") / "daphne.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "smartedu.asgi:application"],
+        env=live_env(), stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_http(port, process)
+        yield LiveServer(port, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, tmp_path_factory):
+    """A real Celery worker consuming both queues, against the test database."""
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    log = open(log_path, "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "smartedu", "worker", "-Q", "ingest,gpu",
+         "--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
+         "--hostname", f"test-{os.getpid()}@%h"],
+        env=live_env(), stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while b"ready." not in log_path.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("celery worker did not start:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.2)
+    yield process
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def fresh_school(django_db_blocker, request):
+    """A factory of committed schools for tests whose servers run in other processes.
+    Every school made is dropped after the test."""
+    from tenants.services import school_delete
+
+    made = []
+
+    def make(slug_prefix: str = "live") -> School:
+        slug = f"{slug_prefix}{len(made)}{os.getpid() % 10000}{int(time.time() * 1000) % 100000}"
+        with django_db_blocker.unblock():
+            school = make_school(slug, f"Live School {len(made)}")
+            connection.set_schema_to_public()
+        made.append(school)
+        return school
+
+    yield make
+    with django_db_blocker.unblock():
+        for school in made:
+            school_delete(school.model)
+
+
+@pytest.fixture
+def committed(django_db_blocker):
+    """Database access outside a transaction: what you write is visible to live processes."""
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()

@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 SMARTEDU_PORT ?= 8000
 export SMARTEDU_PORT
 PYTEST_ARGS ?=
+# Each concurrent test run needs its own data folder (its own PostgreSQL and Redis).
+TEST_DATA ?= .data/test
 
 .PHONY: install run test lint browser clean-data
 
@@ -33,7 +35,7 @@ browser:
 ## The whole suite, against its own embedded PostgreSQL and Redis under .data/test.
 test: install browser
 	DJANGO_DEBUG=true DJANGO_SECRET_KEY=test-only-secret PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
-	$(PY) -m smartedu.embedded exec --data .data/test --redis-port 0 -- \
+	$(PY) -m smartedu.embedded exec --data $(TEST_DATA) --redis-port 0 -- \
 	  python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -6,9 +6,11 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from tenants.selectors import school_current
 
 from .models import Invitation, User, hash_token
 
@@ -147,7 +149,7 @@ def invitation_create(*, email: str, role: str, invited_by: User | None, base_ur
         "invitation": invitation,
         "link": link,
         "inviter": invited_by,
-        "school": getattr(connection, "tenant", None),
+        "school": school_current(),
     }
     transaction.on_commit(
         lambda: send_mail(

@@ -11,3 +11,13 @@ def school_list() -> QuerySet[School]:
 
 def api_key_list(*, school: School) -> QuerySet[SchoolAPIKey]:
     return SchoolAPIKey.objects.filter(school=school).order_by("-created")
+
+
+def school_current() -> School | None:
+    """The school whose schema the connection is in (None in the public schema)."""
+    from django.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, School):
+        return tenant
+    return School.objects.filter(schema_name=connection.schema_name).first()

@@ -46,6 +46,13 @@ class School:
                 client.force_login(user)
         return client
 
+    def signs_in(self, username: str, password: str = PASSWORD) -> bool:
+        """Whether the login form on this school's host accepts these credentials."""
+        response = Client(HTTP_HOST=self.host).post(
+            "/accounts/login/", {"username": username, "password": password}
+        )
+        return response.status_code == 302
+
 
 def make_school(slug: str, name: str, n_students: int = 2) -> School:
     from accounts import services as account_services

@@ -46,3 +46,11 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 PG_EXTRA_SEARCH_PATHS = ["extensions"]
 
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+
+# django-tenants checks PG_EXTRA_SEARCH_PATHS against the database in AppConfig.ready(); Django
+# warns about that query on every start. The check is wanted, the warning is noise.
+import warnings  # noqa: E402
+
+warnings.filterwarnings(
+    "ignore", message="Accessing the database during app initialization", category=RuntimeWarning
+)

@@ -17,7 +17,8 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
     # The partner's id for this person (SIS / roster sync); unique within the school.
-    external_id = models.CharField(max_length=100, null=True, blank=True)
+    # NULL, not "", means "none": the unique constraint must ignore people without one.
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 
     objects = UserManager()
 
@@ -25,7 +26,9 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name", "username"]
         constraints = [
             models.UniqueConstraint(
-                fields=["external_id"], condition=Q(external_id__isnull=False), name="user_external_id_unique"
+                fields=["external_id"],
+                condition=Q(external_id__isnull=False),
+                name="user_external_id_unique",
             ),
             models.UniqueConstraint(
                 models.functions.Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"
@@ -73,6 +76,9 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role}, {self.status})"
 
     @staticmethod
     def new_token() -> tuple[str, str]:

@@ -3,7 +3,9 @@ from django.db.models import Q, QuerySet
 from .models import Invitation, User
 
 
-def user_list(*, role: str | None = None, search: str = "", include_inactive: bool = True) -> QuerySet[User]:
+def user_list(
+    *, role: str | None = None, search: str = "", include_inactive: bool = True
+) -> QuerySet[User]:
     users = User.objects.all()
     if role:
         users = users.filter(role=role)

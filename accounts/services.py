@@ -75,7 +75,9 @@ def user_create(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent create won the race
-        raise ValidationError({"username": "This person was just created by someone else."}) from exc
+        raise ValidationError(
+            {"username": "This person was just created by someone else."}
+        ) from exc
     return user
 
 
@@ -114,7 +116,9 @@ def user_update(user: User, **changes) -> tuple[User, bool]:
 def _ensure_not_last_admin(user: User) -> None:
     others = User.objects.filter(role=User.Role.ADMIN, is_active=True).exclude(pk=user.pk)
     if not others.exists():
-        raise ValidationError("A school needs at least one active admin; promote someone else first.")
+        raise ValidationError(
+            "A school needs at least one active admin; promote someone else first."
+        )
 
 
 def user_deactivate(user: User) -> User:
@@ -128,7 +132,9 @@ def user_reactivate(user: User) -> User:
     return user
 
 
-def invitation_create(*, email: str, role: str, invited_by: User | None, base_url: str) -> Invitation:
+def invitation_create(
+    *, email: str, role: str, invited_by: User | None, base_url: str
+) -> Invitation:
     """Create an invitation and e-mail its link (``{base_url}/invite/<token>/``)."""
     email = (email or "").strip().lower()
     role = _clean_role(role)

@@ -39,6 +39,9 @@ class Enrollment(models.Model):
             models.UniqueConstraint(fields=["course", "user"], name="enrollment_once_per_course")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course} as {self.role}"
+
 
 class RosterImport(models.Model):
     """One roster CSV upload and its per-row report; imported by a background job."""
@@ -61,3 +64,6 @@ class RosterImport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.state})"

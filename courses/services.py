@@ -15,14 +15,22 @@ from accounts.models import User
 from .models import Course, Enrollment, RosterImport
 
 ROSTER_COLUMNS = [
-    "external_id", "username", "email", "first_name", "last_name", "role", "course_code",
+    "external_id",
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "role",
+    "course_code",
     "course_role",
 ]
 ROSTER_MAX_ROWS = 20_000
 ROSTER_MAX_BYTES = 5 * 1024 * 1024
 
 
-def course_create(*, code: str, name: str, description: str = "", created_by: User | None = None) -> Course:
+def course_create(
+    *, code: str, name: str, description: str = "", created_by: User | None = None
+) -> Course:
     """Create a course; a teacher who creates one teaches it."""
     code = (code or "").strip().upper()
     name = (name or "").strip()
@@ -44,8 +52,13 @@ def course_create(*, code: str, name: str, description: str = "", created_by: Us
     return course
 
 
-def course_update(course: Course, *, name: str | None = None, description: str | None = None,
-                  is_archived: bool | None = None) -> Course:
+def course_update(
+    course: Course,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    is_archived: bool | None = None,
+) -> Course:
     if name is not None:
         if not name.strip():
             raise ValidationError({"name": "A course needs a name."})
@@ -59,19 +72,25 @@ def course_update(course: Course, *, name: str | None = None, description: str |
     return course
 
 
-def enrollment_add(*, course: Course, user: User, role: str | None = None) -> tuple[Enrollment, bool]:
+def enrollment_add(
+    *, course: Course, user: User, role: str | None = None
+) -> tuple[Enrollment, bool]:
     """Put ``user`` in ``course`` (as teacher or student). Returns (enrollment, created).
 
     Students can only be enrolled as students; changing role updates the existing enrollment.
     """
-    role = role or (Enrollment.Role.TEACHER if user.role == User.Role.TEACHER else Enrollment.Role.STUDENT)
+    role = role or (
+        Enrollment.Role.TEACHER if user.role == User.Role.TEACHER else Enrollment.Role.STUDENT
+    )
     if role not in Enrollment.Role.values:
         raise ValidationError({"role": f"Course role must be teacher or student, not {role!r}."})
     if role == Enrollment.Role.TEACHER and user.role == User.Role.STUDENT:
         raise ValidationError({"role": f"{user.username} is a student and cannot teach a course."})
     if not user.is_active:
         raise ValidationError({"user": f"{user.username} is deactivated."})
-    enrollment, created = Enrollment.objects.get_or_create(course=course, user=user, defaults={"role": role})
+    enrollment, created = Enrollment.objects.get_or_create(
+        course=course, user=user, defaults={"role": role}
+    )
     if not created and enrollment.role != role:
         enrollment.role = role
         enrollment.save(update_fields=["role"])
@@ -84,6 +103,7 @@ def enrollment_remove(*, course: Course, user: User) -> bool:
 
 
 # --- Roster import: one path for the CSV upload (UI, background job) and the API bulk upsert ---
+
 
 @dataclass
 class RosterRowResult:
@@ -105,8 +125,9 @@ def roster_upsert_record(record: dict, *, row: int) -> RosterRowResult:
     """Create or update one person (matched by external_id, else username) and optionally
     enroll them in ``course_code``. Runs in its own savepoint: a bad row changes nothing."""
     clean = {key: (str(record.get(key) or "")).strip() for key in ROSTER_COLUMNS}
-    result = RosterRowResult(row=row, outcome="rejected", username=clean["username"],
-                             external_id=clean["external_id"])
+    result = RosterRowResult(
+        row=row, outcome="rejected", username=clean["username"], external_id=clean["external_id"]
+    )
     if not clean["username"] and not clean["external_id"]:
         result.reasons.append("username or external_id is required")
         return result
@@ -123,24 +144,39 @@ def roster_upsert_record(record: dict, *, row: int) -> RosterRowResult:
                 user = User.objects.filter(external_id=clean["external_id"]).first()
             if user is None and clean["username"]:
                 user = User.objects.filter(username__iexact=clean["username"]).first()
-                if user is not None and user.external_id and clean["external_id"] \
-                        and user.external_id != clean["external_id"]:
-                    raise ValidationError(
-                        {"username": f"{user.username} already belongs to external id {user.external_id}"}
-                    )
+                if (
+                    user is not None
+                    and user.external_id
+                    and clean["external_id"]
+                    and user.external_id != clean["external_id"]
+                ):
+                    taken = f"{user.username} already belongs to external id {user.external_id}"
+                    raise ValidationError({"username": taken})
             if user is None:
                 if not clean["username"]:
                     raise ValidationError({"username": "required to create a new person"})
                 user = account_services.user_create(
-                    username=clean["username"], role=clean["role"] or User.Role.STUDENT,
-                    email=clean["email"], first_name=clean["first_name"],
-                    last_name=clean["last_name"], external_id=clean["external_id"] or None,
+                    username=clean["username"],
+                    role=clean["role"] or User.Role.STUDENT,
+                    email=clean["email"],
+                    first_name=clean["first_name"],
+                    last_name=clean["last_name"],
+                    external_id=clean["external_id"] or None,
                 )
                 result.outcome = "created"
             else:
-                changes = {key: clean[key] for key in
-                           ("username", "email", "first_name", "last_name", "role", "external_id")
-                           if clean[key] and clean[key] != (getattr(user, key) or "")}
+                changes = {
+                    key: clean[key]
+                    for key in (
+                        "username",
+                        "email",
+                        "first_name",
+                        "last_name",
+                        "role",
+                        "external_id",
+                    )
+                    if clean[key] and clean[key] != (getattr(user, key) or "")
+                }
                 if "email" in changes and changes["email"].lower() == (user.email or "").lower():
                     changes.pop("email")
                 if changes:
@@ -148,7 +184,9 @@ def roster_upsert_record(record: dict, *, row: int) -> RosterRowResult:
                     result.changes = sorted(changes)
                 result.outcome = "updated" if changes else "unchanged"
             if course is not None:
-                _, enrolled = enrollment_add(course=course, user=user, role=clean["course_role"] or None)
+                _, enrolled = enrollment_add(
+                    course=course, user=user, role=clean["course_role"] or None
+                )
                 if enrolled:
                     result.changes.append(f"enrolled in {course.code}")
                     if result.outcome == "unchanged":
@@ -161,9 +199,12 @@ def roster_upsert_record(record: dict, *, row: int) -> RosterRowResult:
     return result
 
 
-def roster_upsert(records: Iterable[dict], *, progress: Callable[[int], None] | None = None
-                  ) -> list[RosterRowResult]:
-    """Upsert many records; one result per record, in order. ``progress(done)`` is called as it goes."""
+def roster_upsert(
+    records: Iterable[dict], *, progress: Callable[[int], None] | None = None
+) -> list[RosterRowResult]:
+    """Upsert many records; one result per record, in order.
+
+    ``progress(done)`` is called every 25 records."""
     results = []
     for index, record in enumerate(records, start=1):
         results.append(roster_upsert_record(record, row=index))
@@ -209,16 +250,22 @@ def roster_import_create(*, filename: str, content: bytes, created_by: User) -> 
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValidationError("The file is not UTF-8 text. Save it as 'CSV UTF-8' and retry.") from exc
+        raise ValidationError(
+            "The file is not UTF-8 text. Save it as 'CSV UTF-8' and retry."
+        ) from exc
     roster_parse_csv(text)  # fail fast, before any work is queued
-    roster_import = RosterImport.objects.create(filename=filename[:255], csv_text=text, created_by=created_by)
+    roster_import = RosterImport.objects.create(
+        filename=filename[:255], csv_text=text, created_by=created_by
+    )
     from .tasks import import_roster
 
     transaction.on_commit(lambda: import_roster.delay(roster_import.pk))
     return roster_import
 
 
-def roster_import_run(roster_import_id: int, *, report_progress: Callable[[dict], None]) -> RosterImport:
+def roster_import_run(
+    roster_import_id: int, *, report_progress: Callable[[dict], None]
+) -> RosterImport:
     """Run a queued import. Idempotent: rows are upserts, so a re-run after a crash converges."""
     roster_import = RosterImport.objects.get(pk=roster_import_id)
     if roster_import.state == RosterImport.State.DONE:
@@ -236,12 +283,15 @@ def roster_import_run(roster_import_id: int, *, report_progress: Callable[[dict]
     total = len(records)
     report_progress({"state": "running", "done": 0, "total": total})
     results = roster_upsert(
-        records, progress=lambda done: report_progress({"state": "running", "done": done, "total": total})
+        records,
+        progress=lambda done: report_progress({"state": "running", "done": done, "total": total}),
     )
     roster_import.report = [asdict(result) for result in results]
     roster_import.summary = roster_summary(results)
     roster_import.state = RosterImport.State.DONE
     roster_import.finished_at = timezone.now()
     roster_import.save(update_fields=["report", "summary", "state", "finished_at"])
-    report_progress({"state": "done", "done": total, "total": total, "summary": roster_import.summary})
+    report_progress(
+        {"state": "done", "done": total, "total": total, "summary": roster_import.summary}
+    )
     return roster_import

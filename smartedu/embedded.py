@@ -47,9 +47,7 @@ class EmbeddedPostgres:
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
-        exists = self.server.psql(
-            f"SELECT 1 FROM pg_database WHERE datname = '{DEFAULT_DB_NAME}';"
-        )
+        exists = self.server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DEFAULT_DB_NAME}';")
         if "(1 row)" not in exists:
             self.server.psql(f"CREATE DATABASE {DEFAULT_DB_NAME};")
         socket_dir = self.server.get_uri().split("host=", 1)[1]
@@ -77,11 +75,25 @@ class EmbeddedRedis:
         log_file = open(self.data_dir / "redis.log", "ab")
         self.process = subprocess.Popen(
             [
-                str(executable), "--port", str(port), "--bind", "127.0.0.1",
-                "--dir", str(self.data_dir), "--appendonly", "yes", "--save", "60 1",
-                "--daemonize", "no", "--protected-mode", "yes",
+                str(executable),
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.data_dir),
+                "--appendonly",
+                "yes",
+                "--save",
+                "60 1",
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes",
             ],
-            stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -141,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="action", required=True)
     run = sub.add_parser("exec", help="start services, run a command with them, stop them")
     run.add_argument("--data", default=os.environ.get("SMARTEDU_DATA_DIR", ".data/dev"))
-    run.add_argument("--redis-port", type=int, default=int(os.environ.get("SMARTEDU_REDIS_PORT", "6379")))
+    run.add_argument(
+        "--redis-port", type=int, default=int(os.environ.get("SMARTEDU_REDIS_PORT", "6379"))
+    )
     run.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command

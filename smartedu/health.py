@@ -44,5 +44,8 @@ class HealthCheckMiddleware:
         if request.path == "/ready":
             checks = readiness()
             ready = all(value == "ok" for value in checks.values())
-            return _json({"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
+            return _json(
+                {"status": "ok" if ready else "unavailable", "checks": checks},
+                200 if ready else 503,
+            )
         return self.get_response(request)

@@ -16,7 +16,9 @@ class SuspendedSchoolMiddleware:
                     {
                         "error": {
                             "code": "school_suspended",
-                            "message": "This school's account is suspended. Contact SmartEdu support.",
+                            "message": (
+                                "This school's account is suspended. Contact SmartEdu support."
+                            ),
                         }
                     },
                     status=403,

@@ -60,15 +60,22 @@ def make_school(slug: str, name: str, n_students: int = 2) -> School:
 
     provisioned = school_provision(name=name, slug=slug)
     with schema_context(provisioned.school.schema_name):
+
         def person(username, role, first):
             return account_services.user_create(
-                username=username, role=role, email=f"{username}@{slug}.example",
-                first_name=first, last_name=name.split()[0], password=PASSWORD,
+                username=username,
+                role=role,
+                email=f"{username}@{slug}.example",
+                first_name=first,
+                last_name=name.split()[0],
+                password=PASSWORD,
             )
 
         admin = person(f"{slug}-admin", "admin", "Ada")
         teacher = person(f"{slug}-teacher", "teacher", "Tom")
-        students = [person(f"{slug}-student{i}", "student", f"Sam{i}") for i in range(1, n_students + 1)]
+        students = [
+            person(f"{slug}-student{i}", "student", f"Sam{i}") for i in range(1, n_students + 1)
+        ]
     return School(provisioned.school, provisioned.host, admin, teacher, students)
 
 
@@ -121,6 +128,7 @@ def in_school():
 
 
 # --- live processes ------------------------------------------------------------------------
+
 
 def _test_database_url() -> str:
     db = settings.DATABASES["default"]
@@ -182,8 +190,19 @@ def live_server_process(django_db_setup, tmp_path_factory):
     port = _free_port()
     log = open(tmp_path_factory.mktemp("daphne") / "daphne.log", "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "smartedu.asgi:application"],
-        env=live_env(), stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "smartedu.asgi:application",
+        ],
+        env=live_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_for_http(port, process)
@@ -199,10 +218,27 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     log = open(log_path, "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "smartedu", "worker", "-Q", "ingest,gpu",
-         "--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
-         "--hostname", f"test-{os.getpid()}@%h"],
-        env=live_env(), stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "smartedu",
+            "worker",
+            "-Q",
+            "ingest,gpu",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ],
+        env=live_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while b"ready." not in log_path.read_bytes():

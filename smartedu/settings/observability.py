@@ -11,7 +11,9 @@ LOGGING = {
     "filters": {"context": {"()": "smartedu.logging.ContextFilter"}},
     "formatters": {
         "text": {
-            "format": "%(asctime)s %(levelname)-7s [%(school)s %(request_id)s] %(name)s: %(message)s"
+            "format": (
+                "%(asctime)s %(levelname)-7s [%(school)s %(request_id)s] %(name)s: %(message)s"
+            )
         },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",

@@ -11,8 +11,12 @@ pytestmark = pytest.mark.django_db
 
 def test_admin_creates_a_teacher_who_can_sign_in(school_a):
     with schema_context(school_a.schema):
-        user = services.user_create(username="newteach", role="teacher", email="New@Alpha.example",
-                                    password="long-enough-pass-1")
+        user = services.user_create(
+            username="newteach",
+            role="teacher",
+            email="New@Alpha.example",
+            password="long-enough-pass-1",
+        )
         assert user.role == "teacher" and user.email == "new@alpha.example"
     assert school_a.signs_in("newteach", "long-enough-pass-1")
 
@@ -22,7 +26,9 @@ def test_duplicate_username_or_email_is_refused_with_the_field_named(school_a):
         with pytest.raises(ValidationError) as duplicate_username:
             services.user_create(username="ALPHA-ADMIN", role="student")
         with pytest.raises(ValidationError) as duplicate_email:
-            services.user_create(username="other", role="student", email="alpha-admin@alpha.example")
+            services.user_create(
+                username="other", role="student", email="alpha-admin@alpha.example"
+            )
         assert User.objects.filter(username="other").count() == 0
     assert "username" in duplicate_username.value.message_dict
     assert "email" in duplicate_email.value.message_dict
@@ -68,11 +74,15 @@ def test_deactivated_person_cannot_sign_in_and_keeps_their_data(school_a):
         assert User.objects.filter(username="alpha-student1", is_active=False).exists()
 
 
-def test_invitation_is_mailed_accepted_once_and_gives_the_role(school_a, django_capture_on_commit_callbacks):
+def test_invitation_is_mailed_accepted_once_and_gives_the_role(
+    school_a, django_capture_on_commit_callbacks
+):
     with schema_context(school_a.schema):
         with django_capture_on_commit_callbacks(execute=True):
             invitation = services.invitation_create(
-                email="Newbie@Example.com", role="teacher", invited_by=school_a.admin,
+                email="Newbie@Example.com",
+                role="teacher",
+                invited_by=school_a.admin,
                 base_url="http://alpha.localhost:8000",
             )
         assert len(mail.outbox) == 1
@@ -80,7 +90,9 @@ def test_invitation_is_mailed_accepted_once_and_gives_the_role(school_a, django_
         assert message.to == ["newbie@example.com"] and "Alpha Academy" in message.body
         token = message.body.split("/invite/")[1].split("/")[0]
         assert invitation.token_hash != token  # only the hash is stored
-        user = services.invitation_accept(token=token, username="newbie", password="long-enough-pass-1")
+        user = services.invitation_accept(
+            token=token, username="newbie", password="long-enough-pass-1"
+        )
         assert user.role == "teacher" and user.email == "newbie@example.com"
         with pytest.raises(ValidationError, match="accepted"):
             services.invitation_accept(token=token, username="again", password="long-enough-pass-1")
@@ -100,7 +112,11 @@ def test_revoked_or_unknown_invitation_cannot_be_used(school_a):
 
 def test_invitation_of_school_a_is_unknown_in_school_b(school_a, school_b):
     with schema_context(school_a.schema):
-        services.invitation_create(email="z@example.com", role="student", invited_by=None,
-                                   base_url="http://alpha.localhost")
+        services.invitation_create(
+            email="z@example.com",
+            role="student",
+            invited_by=None,
+            base_url="http://alpha.localhost",
+        )
     with schema_context(school_b.schema):
         assert Invitation.objects.filter(email="z@example.com").count() == 0

@@ -69,15 +69,26 @@ def test_roster_import_reports_every_row_and_keeps_the_good_ones(school_a, biolo
     with schema_context(school_a.schema):
         results = services.roster_upsert(services.roster_parse_csv(ROSTER))
         outcomes = [(r.row, r.outcome) for r in results]
-        assert outcomes == [(1, "created"), (2, "created"), (3, "updated"), (4, "rejected"),
-                            (5, "rejected"), (6, "rejected")]
+        assert outcomes == [
+            (1, "created"),
+            (2, "created"),
+            (3, "updated"),
+            (4, "rejected"),
+            (5, "rejected"),
+            (6, "rejected"),
+        ]
         assert "Unknown role 'wizard'" in results[3].reasons[0]
         assert "no course with code 'NOPE-9'" in results[4].reasons[0]
         assert results[5].reasons == ["username or external_id is required"]
         assert User.objects.get(username="ann").enrollments.get().course == biology
         assert User.objects.get(username="alpha-teacher").external_id == "T-1"
         assert not User.objects.filter(username__in=["carl", "dina"]).exists()
-        assert services.roster_summary(results) == {"created": 2, "updated": 1, "unchanged": 0, "rejected": 3}
+        assert services.roster_summary(results) == {
+            "created": 2,
+            "updated": 1,
+            "unchanged": 0,
+            "rejected": 3,
+        }
 
 
 def test_roster_import_run_twice_changes_nothing_the_second_time(school_a, biology):
@@ -91,7 +102,9 @@ def test_roster_import_run_twice_changes_nothing_the_second_time(school_a, biolo
 def test_roster_matches_by_external_id_and_applies_renames(school_a):
     with schema_context(school_a.schema):
         services.roster_upsert([{"external_id": "S-9", "username": "zed", "role": "student"}])
-        [result] = services.roster_upsert([{"external_id": "S-9", "username": "zed2", "last_name": "New"}])
+        [result] = services.roster_upsert(
+            [{"external_id": "S-9", "username": "zed2", "last_name": "New"}]
+        )
         assert result.outcome == "updated" and result.changes == ["last_name", "username"]
         assert User.objects.get(external_id="S-9").username == "zed2"
 
@@ -108,15 +121,18 @@ def test_roster_matches_by_external_id_and_applies_renames(school_a):
 def test_unreadable_roster_file_is_refused_before_any_work(school_a, content, message):
     with schema_context(school_a.schema):
         with pytest.raises(ValidationError, match=message):
-            services.roster_import_create(filename="r.csv", content=content, created_by=school_a.admin)
+            services.roster_import_create(
+                filename="r.csv", content=content, created_by=school_a.admin
+            )
         assert RosterImport.objects.count() == 0
 
 
 def test_roster_import_job_records_its_report(school_a, biology):
     events = []
     with schema_context(school_a.schema):
-        roster_import = RosterImport.objects.create(filename="r.csv", csv_text=ROSTER,
-                                                    created_by=school_a.admin)
+        roster_import = RosterImport.objects.create(
+            filename="r.csv", csv_text=ROSTER, created_by=school_a.admin
+        )
         services.roster_import_run(roster_import.pk, report_progress=events.append)
         roster_import.refresh_from_db()
     assert roster_import.state == "done"

@@ -54,17 +54,24 @@ class Command(BaseCommand):
             for username, role, first, last in DEMO_PEOPLE:
                 if not User.objects.filter(username=username).exists():
                     account_services.user_create(
-                        username=username, role=role, first_name=first, last_name=last,
-                        email=f"{username}@demo.example", password=DEMO_PASSWORD,
+                        username=username,
+                        role=role,
+                        first_name=first,
+                        last_name=last,
+                        email=f"{username}@demo.example",
+                        password=DEMO_PASSWORD,
                     )
             course = Course.objects.filter(code="BIO-101").first()
             if course is None:
                 course = course_services.course_create(
-                    code="BIO-101", name="Biology: cells and life",
+                    code="BIO-101",
+                    name="Biology: cells and life",
                     description="Demo course: cells, photosynthesis and genetics.",
                 )
             for username in ("teacher", "student1", "student2"):
-                course_services.enrollment_add(course=course, user=User.objects.get(username=username))
+                course_services.enrollment_add(
+                    course=course, user=User.objects.get(username=username)
+                )
         host = f"http://demo.{settings.SMARTEDU_BASE_DOMAIN}:{settings.SMARTEDU_DEV_PORT}"
         self.stdout.write(self.style.SUCCESS(f"\nDemo school ready at {host}"))
         for username, role, *_ in DEMO_PEOPLE:

@@ -23,11 +23,19 @@ class Command(BaseCommand):
         if admin_username:
             try:
                 run_in_school(
-                    provisioned.school, account_services.user_create, username=admin_username,
-                    role="admin", email=admin_email, password=admin_password,
+                    provisioned.school,
+                    account_services.user_create,
+                    username=admin_username,
+                    role="admin",
+                    email=admin_email,
+                    password=admin_password,
                 )
             except ValidationError as exc:
-                raise CommandError(f"School created, but not its admin: {'; '.join(exc.messages)}") from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"Created {name} on {provisioned.host} in {provisioned.seconds * 1000:.0f} ms"
-        ))
+                raise CommandError(
+                    f"School created, but not its admin: {'; '.join(exc.messages)}"
+                ) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created {name} on {provisioned.host} in {provisioned.seconds * 1000:.0f} ms"
+            )
+        )

@@ -72,7 +72,12 @@ class Command(BaseCommand):
                 course_services.enrollment_add(
                     course=course, user=User.objects.get(username=username)
                 )
+        if not User.objects.filter(username="operator").exists():  # public schema here
+            User.objects.create_superuser("operator", "operator@smartedu.example", DEMO_PASSWORD)
         host = f"http://demo.{settings.SMARTEDU_BASE_DOMAIN}:{settings.SMARTEDU_DEV_PORT}"
         self.stdout.write(self.style.SUCCESS(f"\nDemo school ready at {host}"))
         for username, role, *_ in DEMO_PEOPLE:
             self.stdout.write(f"  {role:<8} {username:<9} password: {DEMO_PASSWORD}")
+        platform = f"http://{settings.SMARTEDU_BASE_DOMAIN}:{settings.SMARTEDU_DEV_PORT}/admin/"
+        self.stdout.write(f"Platform admin at {platform}")
+        self.stdout.write(f"  operator operator  password: {DEMO_PASSWORD}")

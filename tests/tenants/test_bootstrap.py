@@ -1,0 +1,33 @@
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from courses.models import Course
+from tenants.models import Domain, School
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bootstrap_seeds_a_demo_school_once_and_keeps_it(capsys):
+    call_command("bootstrap")
+    first_output = capsys.readouterr().out
+    call_command("bootstrap")
+
+    demo = School.objects.get(schema_name="demo")
+    assert Domain.objects.get(tenant=demo).domain == "demo.localhost"
+    with schema_context("demo"):
+        roles = sorted(User.objects.values_list("role", flat=True))
+        assert roles == ["admin", "student", "student", "teacher"]
+        assert Course.objects.get(code="BIO-101").enrollments.count() == 3
+    assert User.objects.filter(username="operator", is_superuser=True).count() == 1
+    assert "http://demo.localhost:8000" in first_output and "smartedu-demo" in first_output
+
+
+def test_demo_people_sign_in_with_the_printed_password():
+    call_command("bootstrap")
+    response = Client(HTTP_HOST="demo.localhost").post(
+        "/accounts/login/", {"username": "student1", "password": "smartedu-demo"}
+    )
+    assert response.status_code == 302

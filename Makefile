@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # Each concurrent test run needs its own data folder (its own PostgreSQL and Redis).
 TEST_DATA ?= .data/test
 
-.PHONY: install run test lint browser clean-data
+.PHONY: install run test lint browser clean-data bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,17 +26,28 @@ run: install
 	$(PY) -m smartedu.embedded exec --data .data/dev -- \
 	  sh -c 'python manage.py bootstrap && exec honcho -f Procfile start'
 
-## Chromium from Debian for the browser tests (Playwright drives /usr/bin/chromium).
+## Debian packages the tests drive: chromium (Playwright uses /usr/bin/chromium) and wrk (bench smoke test).
 browser:
-	@test -x /usr/bin/chromium || { \
+	@{ test -x /usr/bin/chromium && command -v wrk >/dev/null; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk >/dev/null; }
 
 ## The whole suite, against its own embedded PostgreSQL and Redis under .data/test.
 test: install browser
 	DJANGO_DEBUG=true DJANGO_SECRET_KEY=test-only-secret PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 	$(PY) -m smartedu.embedded exec --data $(TEST_DATA) --redis-port 0 -- \
 	  python -m pytest $(PYTEST_ARGS)
+
+## Benchmarks (bench/README.md) against their own embedded services under .data/bench; each
+## writes its figures to bench/RESULTS.md. BENCH=provisioning or BENCH=roster_api runs one.
+BENCH ?= provisioning roster_api
+BENCH_ARGS ?=
+bench: install
+	@command -v wrk >/dev/null || echo "wrk not found (apt-get install -y wrk): roster_api falls back to an asyncio client"
+	for name in $(BENCH); do \
+	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m smartedu.embedded exec --data .data/bench --redis-port 0 -- \
+	    $(PY) bench/$$name.py $(BENCH_ARGS) || exit 1; \
+	done
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -13,7 +13,7 @@ def course_list_for(user: User, *, include_archived: bool = False) -> QuerySet[C
     courses = Course.objects.annotate(
         student_count=Count("enrollments", filter=Q(enrollments__role=Enrollment.Role.STUDENT)),
         teacher_count=Count("enrollments", filter=Q(enrollments__role=Enrollment.Role.TEACHER)),
-    )
+    ).order_by("code")  # Meta.ordering is not applied to GROUP BY queries
     if not include_archived:
         courses = courses.filter(is_archived=False)
     if getattr(user, "role", None) == User.Role.ADMIN or getattr(user, "role", None) == "partner":
@@ -43,3 +43,25 @@ def course_enrollments(course: Course) -> QuerySet[Enrollment]:
 
 def roster_import_list() -> QuerySet[RosterImport]:
     return RosterImport.objects.select_related("created_by").defer("csv_text")
+
+
+def course_member_candidates(course: Course, search: str, *, limit: int = 10) -> QuerySet[User]:
+    """Active people matching ``search`` who are not in ``course`` yet (for the add-people box)."""
+    search = (search or "").strip()
+    if not search:
+        return User.objects.none()
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(role=User.Role.ADMIN)
+        .exclude(enrollments__course=course)
+        .filter(
+            Q(username__icontains=search)
+            | Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(email__icontains=search)
+        )[:limit]
+    )
+
+
+def roster_import_get(roster_import_id: int) -> RosterImport | None:
+    return RosterImport.objects.select_related("created_by").filter(pk=roster_import_id).first()

@@ -234,6 +234,14 @@ def roster_parse_csv(text: str) -> list[dict]:
             "The header row must include a username or external_id column "
             f"(columns understood: {', '.join(ROSTER_COLUMNS)})."
         )
+    # A misspelt column ("emial") would otherwise be dropped silently, row after row.
+    unknown = [name for name in header if name and name not in ROSTER_COLUMNS]
+    if unknown:
+        raise ValidationError(
+            f"The header row has {'a column' if len(unknown) == 1 else 'columns'} SmartEdu does "
+            f"not know: {', '.join(repr(name) for name in unknown)}. "
+            f"Use only these columns: {', '.join(ROSTER_COLUMNS)}."
+        )
     reader.fieldnames = header
     rows = []
     for record in reader:

@@ -1,8 +1,12 @@
 """The Celery app. Tasks are tenant-aware: a task enqueued inside a school's schema carries the
-schema name in its headers and runs inside that schema on the worker (tenant-schemas-celery)."""
+schema name in its headers and runs inside that schema on the worker (tenant-schemas-celery).
+
+Workers log through Django's LOGGING (JSON lines with ``LOG_FORMAT=json``), and every line a
+task writes carries its school and the request id of the web request that queued it."""
 
 import os
 
+from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartedu.settings")
@@ -17,4 +21,55 @@ app.conf.task_routes = {
     "ai.tasks.generate_*": {"queue": "gpu"},
     "quizzes.tasks.generate_*": {"queue": "gpu"},
 }
+# Periodic jobs go here (`celery -A smartedu beat` runs them); none is needed yet.
+app.conf.beat_schedule = {}
 app.autodiscover_tasks()
+
+REQUEST_ID_HEADER = "smartedu_request_id"
+
+
+@setup_logging.connect
+def _use_django_logging(**kwargs) -> None:
+    """Connecting this signal stops Celery from replacing the root logger's handlers."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
+@before_task_publish.connect
+def _carry_request_id(headers=None, **kwargs) -> None:
+    from .logging import request_id_var
+
+    if headers is not None:
+        headers.setdefault(REQUEST_ID_HEADER, request_id_var.get())
+
+
+@task_prerun.connect
+def _bind_log_context(task=None, task_id=None, **kwargs) -> None:
+    # Runs after tenant-schemas-celery's own prerun handler (connected first, at import), so
+    # the connection is already in the task's schema.
+    from django.db import connection
+
+    from .logging import bind_school, request_id_var
+
+    request = task.request if task is not None else None
+    headers = (getattr(request, "headers", None) or {}) if request is not None else {}
+    request_id = getattr(request, REQUEST_ID_HEADER, None) or headers.get(REQUEST_ID_HEADER)
+    request_id_var.set(request_id if request_id and request_id != "-" else (task_id or "-"))
+    bind_school(connection.schema_name)
+
+
+@task_postrun.connect
+def _unbind_log_context(**kwargs) -> None:
+    from .logging import request_id_var, school_var
+
+    request_id_var.set("-")
+    school_var.set("-")
+    try:
+        import sentry_sdk
+
+        sentry_sdk.get_isolation_scope().remove_tag("school")
+    except ImportError:  # pragma: no cover - sentry-sdk is a dependency
+        pass

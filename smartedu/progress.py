@@ -5,8 +5,12 @@ schema); browsers subscribe on ``/ws/progress/<topic>/<key>/`` and receive
 ``{"type": "progress", "topic": ..., "key": ..., **payload}``. Each topic registers who may
 subscribe, so a student cannot listen to an admin's import. Group names carry the schema:
 two schools' jobs with the same key never share a group.
+
+Progress is a courtesy, the database is the record: a job whose progress cannot be delivered
+(Redis away, nobody listening) carries on.
 """
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +18,8 @@ from dataclasses import dataclass
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
+
+logger = logging.getLogger(__name__)
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
@@ -39,13 +45,22 @@ def progress_group(schema_name: str, topic: str, key: str) -> str:
     return f"{schema_name}.progress.{topic}.{key}"
 
 
-def progress_publish(topic: str, key: str | int, payload: dict, *, schema_name: str | None = None) -> None:
-    """Send a progress event to everyone watching ``topic``/``key`` in the current school."""
+def progress_publish(
+    topic: str, key: str | int, payload: dict, *, schema_name: str | None = None
+) -> bool:
+    """Send a progress event to everyone watching ``topic``/``key`` in the current school.
+
+    Returns whether the event reached the channel layer; never raises on delivery failure."""
     schema = schema_name or connection.schema_name
     layer = get_channel_layer()
     if layer is None:
-        return
-    async_to_sync(layer.group_send)(
-        progress_group(schema, topic, str(key)),
-        {"type": "progress.event", "topic": topic, "key": str(key), "payload": payload},
-    )
+        return False
+    try:
+        async_to_sync(layer.group_send)(
+            progress_group(schema, topic, str(key)),
+            {"type": "progress.event", "topic": topic, "key": str(key), "payload": payload},
+        )
+    except Exception:
+        logger.warning("Progress for %s/%s could not be delivered", topic, key, exc_info=True)
+        return False
+    return True

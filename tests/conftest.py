@@ -89,6 +89,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from tenants.services import template_school_ensure
 
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    # pytest-django only creates the test database when a selected test asks for `db`; live
+    # tests do not (their writes must commit), so a run of live tests alone creates it here.
+    own_test_db = None
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        from django.test.utils import setup_databases
+
+        with django_db_blocker.unblock():
+            own_test_db = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     with django_db_blocker.unblock():
         public, _ = SchoolModel.objects.get_or_create(
             schema_name=get_public_schema_name(), defaults={"name": "Platform"}
@@ -98,6 +106,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
         pytest.school_a = make_school("alpha", "Alpha Academy")
         pytest.school_b = make_school("beta", "Beta High", n_students=1)
         connection.set_schema_to_public()
+    yield
+    if own_test_db is not None:
+        from django.test.utils import teardown_databases
+
+        with django_db_blocker.unblock():
+            teardown_databases(own_test_db, verbosity=0)
 
 
 @pytest.fixture

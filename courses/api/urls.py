@@ -1,1 +1,18 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("courses/", views.CourseListApi.as_view(), name="api-courses"),
+    path("courses/<int:course_id>/", views.CourseDetailApi.as_view(), name="api-course"),
+    path(
+        "courses/<int:course_id>/enrollments/",
+        views.CourseEnrollmentListApi.as_view(),
+        name="api-course-enrollments",
+    ),
+    path(
+        "courses/<int:course_id>/enrollments/<int:user_id>/",
+        views.CourseEnrollmentDetailApi.as_view(),
+        name="api-course-enrollment",
+    ),
+]

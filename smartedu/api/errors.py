@@ -4,11 +4,10 @@
 
 Domain ValidationErrors map to 400 here, in one place, so views never format errors."""
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 CODES = {
@@ -24,25 +23,55 @@ CODES = {
     429: "rate_limited",
 }
 
+# DRF's generic detail codes say nothing a client can branch on; the status-based code is better.
+GENERIC_DETAIL_CODES = {"error", "invalid", "not_authenticated", "permission_denied", "not_found"}
 
-def _first_message(detail) -> str:
-    if isinstance(detail, list) and detail:
-        return _first_message(detail[0])
-    if isinstance(detail, dict) and detail:
-        key, value = next(iter(detail.items()))
-        inner = _first_message(value)
-        return inner if key in ("non_field_errors", "detail") else f"{key}: {inner}"
-    return str(detail)
+
+def _first_message(detail, path: str = "") -> str:
+    """The first error as one readable sentence, prefixed by where it is
+    (``records[2].email: Enter a valid email address.``)."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if not value:
+                continue
+            if key in ("non_field_errors", "detail", NON_FIELD_ERRORS):
+                inner_path = path
+            elif isinstance(key, int):  # a list serializer's errors, keyed by item index
+                inner_path = f"{path}[{key}]"
+            else:
+                inner_path = f"{path}.{key}" if path else str(key)
+            return _first_message(value, inner_path)
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if not value:
+                continue
+            if isinstance(value, dict | list):
+                return _first_message(value, f"{path}[{index}]")
+            return _first_message(value, path)
+    message = str(detail)
+    return f"{path}: {message}" if path else message
+
+
+def _django_validation_payload(exc: DjangoValidationError) -> dict:
+    if not hasattr(exc, "error_dict"):
+        return {"non_field_errors": exc.messages}
+    return {
+        ("non_field_errors" if name == NON_FIELD_ERRORS else name): messages
+        for name, messages in exc.message_dict.items()
+    }
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        payload = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        exc = exceptions.ValidationError(payload)
-    elif isinstance(exc, (Http404, ObjectDoesNotExist)):
+        exc = exceptions.ValidationError(_django_validation_payload(exc))
+    elif isinstance(exc, Http404):
+        # Selectors raise Http404 with a sentence meant for the caller ("No such course.").
+        message = str(exc) if exc.args and isinstance(exc.args[0], str) else "Not found."
+        exc = exceptions.NotFound(message)
+    elif isinstance(exc, ObjectDoesNotExist):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -52,12 +81,17 @@ def exception_handler(exc, context):
     code = CODES.get(response.status_code, "error")
     if isinstance(exc, exceptions.ValidationError):
         code = "validation_error"
+        if not isinstance(detail, dict):
+            detail = {"non_field_errors": detail}
         body = {"code": code, "message": _first_message(detail), "fields": detail}
     elif isinstance(exc, exceptions.ParseError):
-        body = {"code": "malformed_request", "message": f"The request body could not be read: {exc.detail}"}
+        body = {
+            "code": "malformed_request",
+            "message": f"The request body could not be read: {exc.detail}",
+        }
     else:
         exc_code = getattr(getattr(exc, "detail", None), "code", None)
-        if exc_code and exc_code not in ("error", "invalid", "not_authenticated", "permission_denied"):
+        if exc_code and exc_code not in GENERIC_DETAIL_CODES:
             code = exc_code
         body = {"code": code, "message": _first_message(detail)}
     response.data = {"error": body}

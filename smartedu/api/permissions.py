@@ -2,10 +2,24 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from tenants.api_auth import APIKeyPrincipal
 
+ROLE_NAMES = {"admin": "school admins", "teacher": "teachers", "student": "students"}
+ROLE_NAME = {"admin": "school admin", "teacher": "teacher", "student": "student"}
+
+
+def is_api_key(user) -> bool:
+    return isinstance(user, APIKeyPrincipal)
+
+
+def _roles_sentence(roles) -> str:
+    names = [ROLE_NAMES.get(role, role) for role in roles]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
 
 class IsSchoolStaffOrScopedKey(BasePermission):
-    """API keys act within their scope; people must be school admins (or teachers where a view
-    allows them through ``allowed_roles``)."""
+    """API keys act within their scope; people need a role the view lists: ``allowed_roles``
+    (default: admins only) for every method, ``read_roles`` overriding it for safe methods."""
 
     message = "You do not have permission to do this."
 
@@ -13,7 +27,7 @@ class IsSchoolStaffOrScopedKey(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        if isinstance(user, APIKeyPrincipal):
+        if is_api_key(user):
             if request.method in SAFE_METHODS:
                 return True
             if not user.api_key.can_write:
@@ -23,4 +37,11 @@ class IsSchoolStaffOrScopedKey(BasePermission):
         allowed = getattr(view, "allowed_roles", ("admin",))
         if request.method in SAFE_METHODS:
             allowed = getattr(view, "read_roles", allowed)
-        return getattr(user, "role", None) in allowed and user.is_active
+        role = getattr(user, "role", None)
+        if role in allowed and user.is_active:
+            return True
+        self.message = (
+            f"Only {_roles_sentence(allowed)} can do this; you are signed in as a "
+            f"{ROLE_NAME.get(role, 'person')}."
+        )
+        return False

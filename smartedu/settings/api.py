@@ -30,6 +30,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Two different choice sets are both called "role"; name them so neither is "Role*Enum".
+    "ENUM_NAME_OVERRIDES": {
+        "UserRoleEnum": "accounts.models.User.Role",
+        "CourseRoleEnum": "courses.models.Enrollment.Role",
+    },
 }
 
 # Swagger UI assets are served from our own static files (no CDN: schools' networks block them).

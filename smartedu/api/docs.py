@@ -1,0 +1,42 @@
+"""The error body as an OpenAPI component, and the error responses each operation documents."""
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text=(
+            "Stable, machine-readable: validation_error, malformed_request, not_authenticated, "
+            "invalid_api_key, revoked_api_key, expired_api_key, permission_denied, "
+            "school_suspended, not_found, method_not_allowed, unsupported_media_type."
+        )
+    )
+    message = serializers.CharField(help_text="One sentence for a person to read.")
+    fields = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Only for validation_error: the messages per input field.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: `validation_error` (with `fields`) or `malformed_request`.",
+    401: "No API key or session, or the key is invalid, revoked or expired.",
+    403: (
+        "Not allowed: a read-only key writing, a role that may not do this, or `school_suspended`."
+    ),
+    404: "No such object in this school.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """``responses={200: X, **error_responses(400, 401, 403)}``."""
+    return {
+        code: OpenApiResponse(response=ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
+        for code in statuses
+    }

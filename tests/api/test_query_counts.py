@@ -1,0 +1,84 @@
+"""Hot list endpoints cost a fixed number of queries, however many rows a page holds."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+
+from accounts.services import user_create
+from courses.services import course_create, enrollment_add
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url: str) -> int:
+    """Statements a request runs, not counting django-tenants' `SET search_path`."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return sum(
+        1 for query in captured.captured_queries if not query["sql"].startswith("SET search_path")
+    )
+
+
+def add_people(school, prefix: str, n: int) -> list:
+    with schema_context(school.schema):
+        return [user_create(username=f"{prefix}{i}", role="student") for i in range(n)]
+
+
+def test_users_list_query_count_does_not_grow_with_rows(school_a, reader):
+    reader.get("/api/v1/users/")  # the key's first use records last_used_at once
+    few = queries_for(reader, "/api/v1/users/?page_size=500")
+    add_people(school_a, "extra", 40)
+    many = queries_for(reader, "/api/v1/users/?page_size=500")
+    # school by host, key, count, page
+    assert few == many == 4
+
+
+def test_courses_list_query_count_does_not_grow_with_rows(school_a, reader):
+    people = add_people(school_a, "kid", 10)
+    with schema_context(school_a.schema):
+        for number in range(3):
+            course = course_create(code=f"C-{number}", name=f"Course {number}")
+            for person in people:
+                enrollment_add(course=course, user=person)
+    reader.get("/api/v1/courses/")
+    few = queries_for(reader, "/api/v1/courses/?page_size=500")
+    with schema_context(school_a.schema):
+        for number in range(3, 30):
+            course = course_create(code=f"C-{number}", name=f"Course {number}")
+            enrollment_add(course=course, user=people[0])
+            enrollment_add(course=course, user=school_a.teacher)
+    many = queries_for(reader, "/api/v1/courses/?page_size=500")
+    assert few == many == 4
+
+
+def test_teachers_courses_list_query_count_does_not_grow_with_rows(school_a):
+    client = school_a.client(school_a.teacher)
+    with schema_context(school_a.schema):
+        course_create(code="T-0", name="T0", created_by=school_a.teacher)
+    few = queries_for(client, "/api/v1/courses/")
+    with schema_context(school_a.schema):
+        for number in range(1, 25):
+            course = course_create(
+                code=f"T-{number}", name=f"T{number}", created_by=school_a.teacher
+            )
+            enrollment_add(course=course, user=school_a.students[0])
+    many = queries_for(client, "/api/v1/courses/")
+    # school by host, session, user, count, page
+    assert few == many == 5
+
+
+def test_enrollments_list_query_count_does_not_grow_with_rows(school_a, reader):
+    with schema_context(school_a.schema):
+        course = course_create(code="E-1", name="E", created_by=school_a.teacher)
+        enrollment_add(course=course, user=school_a.students[0])
+    url = f"/api/v1/courses/{course.pk}/enrollments/?page_size=500"
+    reader.get(url)
+    few = queries_for(reader, url)
+    with schema_context(school_a.schema):
+        for person in add_people(school_a, "e", 30):
+            enrollment_add(course=course, user=person)
+    many = queries_for(reader, url)
+    # school by host, key, course (with its counts), count, page
+    assert few == many == 5

@@ -1,0 +1,145 @@
+"""The bench scripts keep working: each runs end to end with tiny sizes, records its section in
+a results file, and leaves no scratch database behind. Nothing here is timed; the real figures
+come from `make bench` (bench/RESULTS.md)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def run_bench(script: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(REPO / "bench" / script), *args],
+        cwd=REPO,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=220,
+    )
+
+
+def table_rows(text: str, first_cells: tuple[str, ...]) -> list[list[str]]:
+    """The cells of the Markdown table rows in ``text`` whose first cell is one of these."""
+    rows = []
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0] in first_cells:
+            rows.append(cells)
+    return rows
+
+
+def database_exists(name: str) -> bool:
+    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(url, autocommit=True) as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
+def test_provisioning_bench_records_clone_migrate_and_bulk_figures(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    (results).write_text("# Results\n\nA line someone wrote by hand.\n")
+
+    done = run_bench(
+        "provisioning.py",
+        "--runs",
+        "1",
+        "--schools",
+        "2",
+        "--db",
+        "bench_smoke_provisioning",
+        "--results",
+        str(results),
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    text = results.read_text()
+    assert "A line someone wrote by hand." in text
+    assert text.count("<!-- bench:provisioning -->") == 1
+    methods = table_rows(
+        text,
+        ("clone the template (school_provision)", "replay migrations (FAKES_MIGRATIONS=False)"),
+    )
+    assert [cells[1] for cells in methods] == ["1", "1"]
+    bulk = table_rows(text, ("2",))
+    assert len(bulk) == 1 and float(bulk[0][1]) > 0
+    # The public tenant, the template and the two schools.
+    executors = table_rows(text, ("standard", "multiprocessing, 2 processes"))
+    assert [cells[1] for cells in executors] == ["4", "4"]
+    assert "- cores: " in text and "- commit: " in text
+    assert not database_exists("bench_smoke_provisioning")
+
+
+def test_provisioning_bench_replaces_its_section_on_a_second_run(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    for _ in range(2):
+        done = run_bench(
+            "provisioning.py",
+            "--runs",
+            "1",
+            "--schools",
+            "1",
+            "--db",
+            "bench_smoke_provisioning",
+            "--results",
+            str(results),
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert results.read_text().count("## Provisioning schools") == 1
+
+
+def test_bench_refuses_a_database_that_is_not_a_scratch_one(tmp_path):
+    done = run_bench("provisioning.py", "--db", "smartedu", "--results", str(tmp_path / "r.md"))
+    assert done.returncode != 0
+    assert "bench_<name>" in done.stderr
+    assert not (tmp_path / "r.md").exists()
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("client", ["wrk", "asyncio"])
+def test_roster_api_bench_loads_real_daphne_servers(tmp_path, client):
+    if client == "wrk" and shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (apt-get install -y wrk)")
+    results = tmp_path / "RESULTS.md"
+
+    done = run_bench(
+        "roster_api.py",
+        "--users",
+        "5",
+        "--duration",
+        "1",
+        "--connections",
+        "2",
+        "--processes",
+        "1",
+        "2",
+        "--client",
+        client,
+        "--db",
+        f"bench_smoke_roster_{client}",
+        "--results",
+        str(results),
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    text = results.read_text()
+    assert f"- client: {client}, on the same machine as the servers" in text
+    rows = [cells for cells in table_rows(text, ("api-key", "session")) if len(cells) == 9]
+    assert [cells[:3] for cells in rows] == [
+        [auth, str(processes), "2"] for auth in ("api-key", "session") for processes in (1, 2)
+    ]
+    # Every run answered: some requests, none of them failed.
+    for cells in rows:
+        assert int(cells[3].replace(",", "")) > 0 and cells[-1] == "0", cells
+    # The same request in process: served, with its SQL queries counted.
+    direct = [cells for cells in table_rows(text, ("api-key", "session")) if len(cells) == 3]
+    assert [cells[0] for cells in direct] == ["api-key", "session"]
+    assert all(int(cells[2]) > 0 for cells in direct)
+    assert not database_exists(f"bench_smoke_roster_{client}")

@@ -6,7 +6,7 @@ from .logging import bind_school, request_id_var
 
 
 class RequestContextMiddleware:
-    """Give every request an id (reusing a sane X-Request-ID from the proxy) for logs and replies."""
+    """Give every request an id (a sane X-Request-ID from the proxy, else a new one)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -271,6 +271,19 @@ def roster_import_create(*, filename: str, content: bytes, created_by: User) -> 
     return roster_import
 
 
+def roster_import_fail(
+    roster_import_id: int, *, reason: str, report_progress: Callable[[dict], None]
+) -> RosterImport:
+    """Mark an import failed with a reason a person understands, and say so to its watchers."""
+    roster_import = RosterImport.objects.get(pk=roster_import_id)
+    roster_import.state = RosterImport.State.FAILED
+    roster_import.error = reason
+    roster_import.finished_at = timezone.now()
+    roster_import.save(update_fields=["state", "error", "finished_at"])
+    report_progress({"state": "failed", "error": reason})
+    return roster_import
+
+
 def roster_import_run(
     roster_import_id: int, *, report_progress: Callable[[dict], None]
 ) -> RosterImport:
@@ -282,12 +295,9 @@ def roster_import_run(
     try:
         records = roster_parse_csv(roster_import.csv_text)
     except ValidationError as exc:
-        roster_import.state = RosterImport.State.FAILED
-        roster_import.error = "; ".join(exc.messages)
-        roster_import.finished_at = timezone.now()
-        roster_import.save(update_fields=["state", "error", "finished_at"])
-        report_progress({"state": "failed", "error": roster_import.error})
-        return roster_import
+        return roster_import_fail(
+            roster_import_id, reason="; ".join(exc.messages), report_progress=report_progress
+        )
     total = len(records)
     report_progress({"state": "running", "done": 0, "total": total})
     results = roster_upsert(

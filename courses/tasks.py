@@ -27,10 +27,22 @@ def import_roster(self, roster_import_id: int) -> dict:
     """Import a queued roster CSV (runs inside the school's schema; see smartedu.celery).
 
     Idempotent: a finished import is left as it is, an interrupted one converges on re-run."""
-    roster_import = services.roster_import_run(
-        roster_import_id,
-        report_progress=lambda payload: progress_publish(TOPIC, roster_import_id, payload),
-    )
+    report = lambda payload: progress_publish(TOPIC, roster_import_id, payload)  # noqa: E731
+    try:
+        roster_import = services.roster_import_run(roster_import_id, report_progress=report)
+    except (OperationalError, InterfaceError):
+        raise  # retried by autoretry_for
+    except Exception:
+        # A time limit or a bug must not leave the import "running" forever.
+        services.roster_import_fail(
+            roster_import_id,
+            reason=(
+                "The import stopped unexpectedly. Rows already applied are kept; uploading the "
+                "same file again safely applies the rest."
+            ),
+            report_progress=report,
+        )
+        raise
     logger.info(
         "Roster import %s %s: %s",
         roster_import_id,

@@ -140,3 +140,18 @@ def test_roster_import_job_records_its_report(school_a, biology):
     assert [row["outcome"] for row in roster_import.report][:2] == ["created", "created"]
     assert events[0] == {"state": "running", "done": 0, "total": 6}
     assert events[-1]["state"] == "done" and events[-1]["summary"] == roster_import.summary
+
+
+def test_a_failed_import_says_why_and_is_no_longer_running(school_a):
+    events = []
+    with schema_context(school_a.schema):
+        roster_import = RosterImport.objects.create(
+            filename="r.csv", csv_text=ROSTER, created_by=school_a.admin, state="running"
+        )
+        services.roster_import_fail(
+            roster_import.pk, reason="Stopped.", report_progress=events.append
+        )
+        roster_import.refresh_from_db()
+    assert (roster_import.state, roster_import.error) == ("failed", "Stopped.")
+    assert roster_import.finished_at is not None
+    assert events == [{"state": "failed", "error": "Stopped."}]

@@ -107,6 +107,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
         pytest.school_b = make_school("beta", "Beta High", n_students=1)
         connection.set_schema_to_public()
     yield
+    # A live server's last database session may outlive its process by a moment; end it so the
+    # test database can be dropped.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
     if own_test_db is not None:
         from django.test.utils import teardown_databases
 

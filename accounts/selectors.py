@@ -3,14 +3,21 @@ from django.db.models import Q, QuerySet
 from .models import Invitation, User
 
 
-def user_list(
-    *, role: str | None = None, search: str = "", include_inactive: bool = True
+def user_filter(
+    *,
+    role: str | None = None,
+    is_active: bool | None = None,
+    external_id: str | None = None,
+    search: str = "",
 ) -> QuerySet[User]:
+    """The school's people narrowed by any of the filters; ``is_active=None`` means either."""
     users = User.objects.all()
     if role:
         users = users.filter(role=role)
-    if not include_inactive:
-        users = users.filter(is_active=True)
+    if is_active is not None:
+        users = users.filter(is_active=is_active)
+    if external_id:
+        users = users.filter(external_id=external_id)
     if search:
         users = users.filter(
             Q(username__icontains=search)
@@ -31,16 +38,6 @@ def user_get(user_id: int) -> User | None:
 
 def user_get_by_username(username: str) -> User | None:
     return User.objects.filter(username__iexact=(username or "").strip()).first()
-
-
-def user_list_by_status(
-    *, role: str | None = None, search: str = "", status: str = "active"
-) -> QuerySet[User]:
-    """``user_list`` for the people page: ``status`` is active, inactive or all."""
-    users = user_list(role=role, search=search, include_inactive=status != "active")
-    if status == "inactive":
-        users = users.filter(is_active=False)
-    return users
 
 
 def user_count_by_role(*, active_only: bool = True) -> dict[str, int]:
@@ -64,22 +61,6 @@ def invitation_pending_count() -> int:
     return Invitation.objects.filter(
         accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
     ).count()
-
-
-def user_filter(
-    *,
-    role: str | None = None,
-    is_active: bool | None = None,
-    external_id: str | None = None,
-    search: str = "",
-) -> QuerySet[User]:
-    """The roster narrowed by any of the filters; ``is_active=None`` means active or not."""
-    users = user_list(role=role, search=search, include_inactive=True)
-    if is_active is not None:
-        users = users.filter(is_active=is_active)
-    if external_id:
-        users = users.filter(external_id=external_id)
-    return users
 
 
 def user_get_by_external_id(external_id: str) -> User | None:

@@ -40,7 +40,8 @@ def people_list(request):
         role = filters.cleaned_data["role"]
         search = filters.cleaned_data["q"].strip()
         status = filters.cleaned_data["status"] or "active"
-    people = selectors.user_list_by_status(role=role or None, search=search, status=status)
+    is_active = {"active": True, "inactive": False}.get(status)  # "all" → either
+    people = selectors.user_filter(role=role or None, search=search, is_active=is_active)
     page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -26,11 +26,12 @@ run: install
 	$(PY) -m smartedu.embedded exec --data .data/dev -- \
 	  sh -c 'python manage.py bootstrap && exec honcho -f Procfile start'
 
-## Debian packages the tests drive: chromium (Playwright uses /usr/bin/chromium) and wrk (bench smoke test).
+## Debian packages the tests drive: chromium (Playwright uses /usr/bin/chromium), wrk (bench smoke
+## test) and tesseract-ocr (OCR of scanned PDFs).
 browser:
-	@{ test -x /usr/bin/chromium && command -v wrk >/dev/null; } || { \
+	@{ test -x /usr/bin/chromium && command -v wrk >/dev/null && command -v tesseract >/dev/null; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk tesseract-ocr >/dev/null; }
 
 ## The whole suite, against its own embedded PostgreSQL and Redis under .data/test.
 test: install browser

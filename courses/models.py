@@ -67,3 +67,73 @@ class RosterImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.state})"
+
+
+def material_upload_path(material: "Material", filename: str) -> str:
+    """Files live under the school's prefix, so a bucket shared by schools never mixes them."""
+    from django.db import connection
+
+    return f"schools/{connection.schema_name}/materials/{material.sha256[:2]}/{material.sha256}"
+
+
+class Material(models.Model):
+    """An uploaded file of course material and the state of its ingestion.
+
+    The pipeline (ai.ingestion) moves it queued → extracting → embedding → ready, or to failed
+    with a reason a teacher can act on. The same content is stored once per course."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        EXTRACTING = "extracting"
+        EMBEDDING = "embedding"
+        READY = "ready"
+        FAILED = "failed"
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word document"
+        PPTX = "pptx", "PowerPoint slides"
+        HTML = "html", "Web page"
+        MARKDOWN = "markdown", "Markdown"
+        TEXT = "text", "Plain text"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="materials")
+    title = models.CharField(max_length=255)
+    filename = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    file = models.FileField(upload_to=material_upload_path, max_length=255)
+    size_bytes = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    error = models.TextField(blank=True)
+    # Free-form notes a teacher should see on a material that did ingest (e.g. "OCR used").
+    notes = models.JSONField(default=list, blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    chunk_count = models.PositiveIntegerField(default=0)
+    embedded_count = models.PositiveIntegerField(default=0)
+    embedding_model = models.CharField(max_length=200, blank=True)
+    # How many times extraction started: a file that kills the worker is failed, not retried
+    # forever.
+    extraction_attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["course", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "sha256"], name="material_content_once_per_course"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "heartbeat_at"], name="material_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.READY, self.State.FAILED)

@@ -55,6 +55,17 @@ def get_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from exc
 
 
+def get_float(name: str, default: float) -> float:
+    _from_file(name)
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from exc
+
+
 def get_list(name: str, default: list[str]) -> list[str]:
     _from_file(name)
     raw = os.environ.get(name)

@@ -5,7 +5,7 @@ from django.http import Http404
 
 from accounts.models import User
 
-from .models import Course, Enrollment, RosterImport
+from .models import Course, Enrollment, Material, RosterImport
 
 
 def course_list_for(user: User, *, include_archived: bool = False) -> QuerySet[Course]:
@@ -65,3 +65,20 @@ def course_member_candidates(course: Course, search: str, *, limit: int = 10) ->
 
 def roster_import_get(roster_import_id: int) -> RosterImport | None:
     return RosterImport.objects.select_related("created_by").filter(pk=roster_import_id).first()
+
+
+def material_list(course: Course) -> QuerySet[Material]:
+    return Material.objects.filter(course=course).select_related("uploaded_by")
+
+
+def material_get_for(user: User, material_id: int) -> Material:
+    """The material if ``user`` may see its course; 404 otherwise."""
+    visible_courses = course_list_for(user, include_archived=True)
+    material = (
+        Material.objects.filter(pk=material_id, course__in=visible_courses)
+        .select_related("course")
+        .first()
+    )
+    if material is None:
+        raise Http404("No such material.")
+    return material

@@ -6,7 +6,13 @@ task writes carries its school and the request id of the web request that queued
 
 import os
 
-from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
+from celery.signals import (
+    before_task_publish,
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_ready,
+)
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartedu.settings")
@@ -19,10 +25,16 @@ app.conf.task_queues_names = ("ingest", "gpu")
 app.conf.task_routes = {
     "ai.tasks.embed_*": {"queue": "gpu"},
     "ai.tasks.generate_*": {"queue": "gpu"},
+    "ai.tasks.answer_*": {"queue": "gpu"},
     "quizzes.tasks.generate_*": {"queue": "gpu"},
 }
-# Periodic jobs go here (`celery -A smartedu beat` runs them); none is needed yet.
-app.conf.beat_schedule = {}
+# Periodic jobs (`celery -A smartedu beat` runs them).
+app.conf.beat_schedule = {
+    "requeue-stalled-materials": {
+        "task": "ai.tasks.requeue_stalled_materials",
+        "schedule": 60.0,
+    },
+}
 app.autodiscover_tasks()
 
 REQUEST_ID_HEADER = "smartedu_request_id"
@@ -73,3 +85,9 @@ def _unbind_log_context(**kwargs) -> None:
         sentry_sdk.get_isolation_scope().remove_tag("school")
     except ImportError:  # pragma: no cover - sentry-sdk is a dependency
         pass
+
+
+@worker_ready.connect
+def _pick_up_interrupted_work(sender=None, **kwargs) -> None:
+    """A worker that starts after a crash finds the ingestion jobs the crash interrupted."""
+    sender.app.send_task("ai.tasks.requeue_stalled_materials")

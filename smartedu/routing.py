@@ -1,7 +1,10 @@
 from django.urls import path
 
+from ai.consumers import TutorConsumer
+
 from .consumers import ProgressConsumer
 
 websocket_urlpatterns = [
     path("ws/progress/<slug:topic>/<str:key>/", ProgressConsumer.as_asgi()),
+    path("ws/courses/<int:course_id>/tutor/", TutorConsumer.as_asgi()),
 ]

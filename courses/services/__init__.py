@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import User
 
-from .models import Course, Enrollment, RosterImport
+from ..models import Course, Enrollment, RosterImport
 
 ROSTER_COLUMNS = [
     "external_id",
@@ -265,7 +265,7 @@ def roster_import_create(*, filename: str, content: bytes, created_by: User) -> 
     roster_import = RosterImport.objects.create(
         filename=filename[:255], csv_text=text, created_by=created_by
     )
-    from .tasks import import_roster
+    from ..tasks import import_roster
 
     transaction.on_commit(lambda: import_roster.delay(roster_import.pk))
     return roster_import
@@ -313,3 +313,6 @@ def roster_import_run(
         {"state": "done", "done": total, "total": total, "summary": roster_import.summary}
     )
     return roster_import
+
+
+from .materials import material_delete, material_retry, material_upload  # noqa: E402, F401

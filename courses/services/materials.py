@@ -1,0 +1,122 @@
+"""Writes on course material: upload, retry, delete. Ingestion itself lives in ai.ingestion."""
+
+import logging
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+
+from ..models import Course, Material
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def _local_path(upload):
+    """A path on local disk for an uploaded file (Django spools big uploads to a temp file)."""
+    if hasattr(upload, "temporary_file_path"):
+        yield upload.temporary_file_path()
+        return
+    handle, path = tempfile.mkstemp(prefix="smartedu-upload-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            if hasattr(upload, "chunks"):
+                for piece in upload.chunks():
+                    out.write(piece)
+            else:
+                upload.seek(0)
+                shutil.copyfileobj(upload, out)
+        yield path
+    finally:
+        os.unlink(path)
+
+
+def _title_from(filename: str) -> str:
+    stem = Path(filename).stem.replace("_", " ").replace("-", " ").strip()
+    return (stem or filename)[:255]
+
+
+def material_upload(
+    *, course: Course, upload, uploaded_by: User | None, title: str = ""
+) -> tuple[Material, bool]:
+    """Check an uploaded file and queue its ingestion; returns (material, created).
+
+    Raises ai.sniffing.MaterialRejected (a code and a sentence for the teacher) before anything
+    is stored when the file is empty, too big, of an unsupported type, password-protected,
+    malformed or a zip bomb. The same content uploaded again to the same course returns the
+    existing material, so ingestion never doubles its chunks."""
+    from ai.sniffing import material_inspect
+
+    filename = os.path.basename(getattr(upload, "name", "") or "upload")[:255]
+    with _local_path(upload) as path:
+        inspection = material_inspect(path, filename)
+        existing = Material.objects.filter(course=course, sha256=inspection.sha256).first()
+        if existing is not None:
+            return existing, False
+        material = Material(
+            course=course,
+            title=(title or "").strip()[:255] or _title_from(filename),
+            filename=filename,
+            kind=inspection.kind,
+            size_bytes=inspection.size_bytes,
+            sha256=inspection.sha256,
+            page_count=inspection.page_count,
+            uploaded_by=uploaded_by,
+        )
+        with open(path, "rb") as handle:
+            material.file.save(filename, File(handle), save=False)
+    try:
+        with transaction.atomic():
+            material.save()
+    except IntegrityError:
+        # The same file, uploaded twice at once: keep the first, drop our copy of the bytes.
+        material.file.delete(save=False)
+        return Material.objects.get(course=course, sha256=inspection.sha256), False
+    _queue_extraction(material)
+    return material, True
+
+
+def _queue_extraction(material: Material) -> None:
+    from ai.tasks import extract_material
+
+    transaction.on_commit(lambda: extract_material.delay(material.pk))
+
+
+def material_retry(material: Material) -> Material:
+    """Queue a failed material again from the start (after an operator fixed the cause, such as
+    installing OCR or restoring the AI provider)."""
+    if material.state != Material.State.FAILED:
+        raise ValidationError("Only a material that failed can be retried.", code="not_failed")
+    material.chunks.all().delete()
+    material.state = Material.State.QUEUED
+    material.error = ""
+    material.notes = []
+    material.chunk_count = material.embedded_count = 0
+    material.extraction_attempts = 0
+    material.heartbeat_at = timezone.now()
+    material.save()
+    _queue_extraction(material)
+    return material
+
+
+def material_delete(material: Material) -> None:
+    """Delete a material, its chunks and its stored file (the file once the delete commits)."""
+    storage, name = material.file.storage, material.file.name
+    material.delete()
+    if name:
+        transaction.on_commit(lambda: _delete_file(storage, name))
+
+
+def _delete_file(storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except OSError:
+        logger.warning("Stored file %s could not be deleted", name, exc_info=True)

@@ -19,6 +19,8 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from tests.fakes.openai_server import openai_server  # noqa: E402, F401  (a fixture)
+
 PASSWORD = "correct-horse-battery"
 
 

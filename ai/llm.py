@@ -1,0 +1,345 @@
+"""Chat generation through an OpenAI-compatible ``/v1/chat/completions`` endpoint (OpenAI, or
+vLLM / Ollama / llama.cpp on the GPU workers): a streamed answer for the tutor and JSON-schema
+structured output for quiz generation.
+
+``chat_provider()`` is None when the built-in offline answerer/generator should be used instead:
+LLM_PROVIDER=offline, or auto with no OPENAI_API_KEY. The client retries 429/5xx (honouring
+Retry-After), timeouts and dropped connections on the initial request; a circuit breaker per
+endpoint then fails fast while the provider is down."""
+
+import json
+import math
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+
+from .openai_compat import ProviderError, breaker_for, openai_client, provider_error
+
+LABEL = "chat model provider"
+TEMPERATURE = 0.2
+
+_FENCE_RE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+
+
+class LLMError(ProviderError):
+    """Generation failed. ``message`` is a sentence for a teacher or operator; ``retryable``
+    says whether asking again later may work. After a stream broke, the caller keeps the
+    text it already received through ``on_delta``."""
+
+
+@dataclass
+class ChatResult:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    model: str
+
+
+class ChatProvider(Protocol):
+    name: str
+
+    def stream_chat(
+        self,
+        messages: list[dict],
+        *,
+        on_delta: Callable[[str], None],
+        max_tokens: int | None = None,
+    ) -> ChatResult: ...
+
+    def complete_json(
+        self,
+        messages: list[dict],
+        *,
+        schema: dict,
+        schema_name: str,
+        max_tokens: int | None = None,
+    ) -> tuple[dict, ChatResult]: ...
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters a token: used when a server reports no usage."""
+    return math.ceil(len(text) / 4)
+
+
+def _prompt_text(messages: list[dict]) -> str:
+    parts = []
+    for message in messages:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str):
+            parts.append(content)
+        elif isinstance(content, list):
+            parts.extend(p.get("text", "") for p in content if isinstance(p, dict))
+    return "\n".join(parts)
+
+
+class OpenAIChat:
+    """An OpenAI-compatible chat endpoint."""
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str | None,
+        api_key: str,
+        timeout: float,
+        max_retries: int,
+        max_output_tokens: int,
+        breaker_failures: int,
+        breaker_reset_seconds: float,
+    ) -> None:
+        self.name = f"openai/{model}"
+        self._model = model
+        self._base_url = base_url
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._max_output_tokens = max_output_tokens
+        self._client = openai_client(
+            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
+        )
+        self.breaker = breaker_for(
+            LABEL, base_url, fail_max=breaker_failures, reset_seconds=breaker_reset_seconds
+        )
+
+    def _error(self, exc: Exception) -> LLMError:
+        return provider_error(
+            exc,
+            LLMError,
+            label=LABEL,
+            key_setting="OPENAI_API_KEY",
+            model_setting="LLM_MODEL",
+            model=self._model,
+            base_url=self._base_url,
+            timeout=self._timeout,
+            max_retries=self._max_retries,
+        )
+
+    def _usage(self, usage, messages: list[dict], text: str) -> tuple[int, int]:
+        prompt = getattr(usage, "prompt_tokens", None)
+        completion = getattr(usage, "completion_tokens", None)
+        if isinstance(prompt, int) and isinstance(completion, int):
+            return prompt, completion
+        return estimate_tokens(_prompt_text(messages)), estimate_tokens(text)
+
+    def stream_chat(
+        self,
+        messages: list[dict],
+        *,
+        on_delta: Callable[[str], None],
+        max_tokens: int | None = None,
+    ) -> ChatResult:
+        """Stream an answer, calling ``on_delta`` with each piece of text as it arrives.
+
+        Raises LLMError(retryable=True) when the stream breaks off or carries garbage part-way;
+        the pieces already passed to ``on_delta`` stand. An exception raised by ``on_delta``
+        propagates unchanged and does not count against the provider."""
+        import openai
+
+        state = {"usage": None, "model": self._model, "finished": False, "received": 0}
+        pieces: list[str] = []
+        with self.breaker.guard(LLMError):
+            try:
+                stream = self._client.chat.completions.create(
+                    model=self._model,
+                    messages=messages,
+                    stream=True,
+                    stream_options={"include_usage": True},
+                    temperature=TEMPERATURE,
+                    max_tokens=max_tokens or self._max_output_tokens,
+                )
+            except openai.APIError as exc:
+                raise self._error(exc) from exc
+            with stream:
+                for piece in self._read(stream, state):
+                    pieces.append(piece)
+                    on_delta(piece)
+            if not state["finished"]:
+                raise LLMError(
+                    f"The {LABEL}'s answer ended before it was complete "
+                    f"(after {state['received']} characters).",
+                    retryable=True,
+                )
+        text = "".join(pieces)
+        prompt_tokens, completion_tokens = self._usage(state["usage"], messages, text)
+        return ChatResult(text, prompt_tokens, completion_tokens, state["model"])
+
+    def _read(self, stream, state: dict) -> Iterator[str]:
+        """The text pieces of a stream; every failure of the stream itself becomes LLMError."""
+        import openai
+
+        iterator = iter(stream)
+        while True:
+            received = state["received"]
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+            except openai.APITimeoutError as exc:
+                raise LLMError(
+                    f"The {LABEL} stopped sending the answer: nothing for {self._timeout:g} s "
+                    f"after {received} characters.",
+                    retryable=True,
+                ) from exc
+            except openai.APIConnectionError as exc:
+                raise LLMError(
+                    f"The connection to the {LABEL} broke after {received} characters of the "
+                    "answer.",
+                    retryable=True,
+                ) from exc
+            except openai.APIError as exc:
+                raise LLMError(
+                    f"The {LABEL} reported an error part-way through the answer: {exc.message}",
+                    retryable=True,
+                ) from exc
+            except ValueError as exc:
+                raise LLMError(
+                    f"The {LABEL} sent a garbled stream after {received} characters ({exc}).",
+                    retryable=True,
+                ) from exc
+            try:
+                if getattr(chunk, "model", None):
+                    state["model"] = chunk.model
+                if getattr(chunk, "usage", None) is not None:
+                    state["usage"] = chunk.usage
+                texts = []
+                for choice in chunk.choices or []:
+                    content = choice.delta.content if choice.delta is not None else None
+                    if content:
+                        texts.append(str(content))
+                    if choice.finish_reason:
+                        state["finished"] = True
+            except (AttributeError, TypeError) as exc:
+                raise LLMError(
+                    f"The {LABEL} sent a stream chunk in an unknown shape after {received} "
+                    "characters.",
+                    retryable=True,
+                ) from exc
+            for text in texts:
+                state["received"] += len(text)
+                yield text
+
+    def complete_json(
+        self,
+        messages: list[dict],
+        *,
+        schema: dict,
+        schema_name: str,
+        max_tokens: int | None = None,
+    ) -> tuple[dict, ChatResult]:
+        """Ask for a JSON object following ``schema`` (structured output, strict) and parse it.
+        Checking the object against the schema is the caller's job."""
+        import openai
+
+        with self.breaker.guard(LLMError):
+            try:
+                response = self._client.chat.completions.create(
+                    model=self._model,
+                    messages=messages,
+                    response_format={
+                        "type": "json_schema",
+                        "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+                    },
+                    temperature=TEMPERATURE,
+                    max_tokens=max_tokens or self._max_output_tokens,
+                )
+            except openai.APIError as exc:
+                raise self._error(exc) from exc
+            except ValueError as exc:
+                raise LLMError(
+                    f"The {LABEL} sent a response that is not valid JSON ({exc}).",
+                    retryable=True,
+                ) from exc
+        try:
+            choice = response.choices[0]
+            message = choice.message
+            content, refusal = message.content, getattr(message, "refusal", None)
+            finish_reason = choice.finish_reason
+        except (AttributeError, IndexError, TypeError) as exc:
+            raise LLMError(
+                f"The {LABEL} sent a response with no answer in it.", retryable=True
+            ) from exc
+        if refusal:
+            raise LLMError(f"The model declined to answer: {refusal}", retryable=False)
+        if not isinstance(content, str):
+            raise LLMError(f"The {LABEL} sent a response with no answer in it.", retryable=True)
+        data = _parse_json_object(content, cut_off=finish_reason == "length")
+        prompt_tokens, completion_tokens = self._usage(
+            getattr(response, "usage", None), messages, content
+        )
+        model = getattr(response, "model", None) or self._model
+        return data, ChatResult(content, prompt_tokens, completion_tokens, model)
+
+
+def _parse_json_object(content: str, *, cut_off: bool) -> dict:
+    text = content.strip()
+    fenced = _FENCE_RE.match(text)
+    if fenced:
+        # Some local servers wrap the object in a Markdown code fence despite the schema.
+        text = fenced.group(1)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        why = "it was cut off at the token limit" if cut_off else f"{exc}"
+        raise LLMError(
+            f"The model returned malformed JSON ({why}); asking again may help.",
+            retryable=True,
+        ) from exc
+    if not isinstance(data, dict):
+        raise LLMError(
+            f"The model returned malformed JSON (a {type(data).__name__}, not an object); "
+            "asking again may help.",
+            retryable=True,
+        )
+    return data
+
+
+def _configuration() -> tuple | None:
+    mode = settings.LLM_PROVIDER
+    if mode == "offline" or (mode == "auto" and not settings.OPENAI_API_KEY):
+        return None
+    return (
+        settings.LLM_MODEL,
+        settings.OPENAI_BASE_URL,
+        settings.OPENAI_API_KEY,
+        float(settings.OPENAI_TIMEOUT_SECONDS),
+        int(settings.OPENAI_MAX_RETRIES),
+        int(settings.LLM_MAX_OUTPUT_TOKENS),
+        int(settings.AI_BREAKER_FAILURES),
+        float(settings.AI_BREAKER_RESET_SECONDS),
+        # A forked worker must not share its parent's sockets.
+        os.getpid(),
+    )
+
+
+_current: tuple[tuple, OpenAIChat] | None = None
+_current_lock = threading.Lock()
+
+
+def chat_provider() -> ChatProvider | None:
+    """The chat provider the settings ask for, or None for the offline answerer/generator.
+    One per process, rebuilt when the relevant settings change."""
+    global _current
+    configuration = _configuration()
+    if configuration is None:
+        return None
+    with _current_lock:
+        if _current is None or _current[0] != configuration:
+            model, base_url, api_key, timeout, retries, max_tokens, failures, reset, _ = (
+                configuration
+            )
+            provider = OpenAIChat(
+                model=model,
+                base_url=base_url,
+                api_key=api_key,
+                timeout=timeout,
+                max_retries=retries,
+                max_output_tokens=max_tokens,
+                breaker_failures=failures,
+                breaker_reset_seconds=reset,
+            )
+            _current = (configuration, provider)
+        return _current[1]

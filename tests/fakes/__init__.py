@@ -1,0 +1,1 @@
+"""Real local stand-ins for outside services the tests cannot reach (no mocks of our code)."""

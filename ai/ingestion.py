@@ -266,9 +266,11 @@ def materials_needing_work(*, stalled_after: timedelta | None = None) -> list[tu
     ]
 
 
-def materials_reembed(*, model_name: str | None = None) -> int:
-    """Queue re-embedding of every ready material whose vectors come from another model than the
-    configured one (after EMBEDDING_MODEL or EMBEDDING_PROVIDER changed). Returns how many."""
+def materials_reembed(*, model_name: str | None = None) -> list[int]:
+    """Put back into embedding every ready material whose vectors come from another model than
+    the configured one (after EMBEDDING_MODEL or EMBEDDING_PROVIDER changed); returns their ids
+    for the caller to queue. Until re-embedded, such a material is not searchable, because a
+    school's vectors must all come from one model to be comparable."""
     from .embeddings import embedding_model_name
 
     model_name = model_name or embedding_model_name()
@@ -277,4 +279,4 @@ def materials_reembed(*, model_name: str | None = None) -> int:
     Material.objects.filter(pk__in=ids).update(
         state=Material.State.EMBEDDING, embedded_count=0, heartbeat_at=timezone.now()
     )
-    return len(ids)
+    return ids

@@ -112,15 +112,19 @@ def _best_sentences(question: str, source: Source, limit: int = 2) -> list[tuple
     return scored[:limit]
 
 
-def _quote(question: str, source: Source) -> str:
-    best = _best_sentences(question, source, limit=1)
-    text = best[0][1] if best else source.text
+def _quote(question: str, source: Source, chosen: list[str] | None = None) -> str:
+    """The passage a citation shows: the sentences quoted from it, else the (up to two)
+    sentences that best match the question, in the order the material has them."""
+    if not chosen:
+        best = {sentence for _, sentence in _best_sentences(question, source)}
+        chosen = [s for s in _sentences(source.text) if s in best] or [source.text]
+    text = " ".join(chosen)
     return text if len(text) <= QUOTE_MAX_CHARS else text[: QUOTE_MAX_CHARS - 1] + "…"
 
 
-def offline_answer(question: str, sources: list[Source]) -> tuple[str, list[int]]:
+def offline_answer(question: str, sources: list[Source]) -> tuple[str, dict[int, list[str]]]:
     """The built-in answerer: quotes the sentences that best answer the question, each with its
-    citation. Returns (answer, cited source numbers)."""
+    citation. Returns (answer, {source number: the sentences quoted from it})."""
     candidates = []
     for rank, source in enumerate(sources):
         for score, sentence in _best_sentences(question, source):
@@ -140,7 +144,10 @@ def offline_answer(question: str, sources: list[Source]) -> tuple[str, list[int]
             break
     lines = [f"“{sentence}” [{n}]" for n, sentence in chosen]
     answer = "Here is what your course material says:\n" + "\n".join(lines)
-    return answer, sorted({n for n, _ in chosen})
+    quoted: dict[int, list[str]] = {}
+    for n, sentence in chosen:
+        quoted.setdefault(n, []).append(sentence)
+    return answer, quoted
 
 
 def tutor_messages(course_name: str, question: str, sources: list[Source]) -> list[dict]:
@@ -230,6 +237,7 @@ def tutor_answer(turn_id: int, *, emit: Emit) -> TutorTurn:
     provider = chat_provider() if sources else None
     turn.provider = provider.name if provider else OFFLINE_PROVIDER
     answer, cited, supported = NOT_COVERED, [], False
+    quoted: dict[int, list[str]] = {}
     if sources:
         emit({"type": "sources", "sources": [_source_payload(turn.question, s) for s in sources]})
     if sources and provider is not None:
@@ -270,7 +278,8 @@ def tutor_answer(turn_id: int, *, emit: Emit) -> TutorTurn:
             emit({"type": "reset"})
             provider = None
     if sources and provider is None:
-        answer, cited = offline_answer(turn.question, sources)
+        answer, quoted = offline_answer(turn.question, sources)
+        cited = sorted(quoted)
         supported = True
         for line in answer.splitlines(keepends=True):
             emit({"type": "delta", "text": line})
@@ -280,7 +289,7 @@ def tutor_answer(turn_id: int, *, emit: Emit) -> TutorTurn:
     by_n = {s.n: s for s in sources}
     turn.answer = answer
     turn.supported = supported
-    turn.citations = [_source_payload(turn.question, by_n[n]) for n in cited]
+    turn.citations = [_source_payload(turn.question, by_n[n], quoted.get(n)) for n in cited]
     turn.state = TutorTurn.State.DONE
     turn.latency_ms = int((time.monotonic() - started) * 1000)
     turn.answered_at = timezone.now()
@@ -296,10 +305,10 @@ def tutor_turn_fail(turn_id: int, *, reason: str, emit: Emit) -> None:
     emit({"type": "error", "message": reason})
 
 
-def _source_payload(question: str, source: Source) -> dict:
+def _source_payload(question: str, source: Source, chosen: list[str] | None = None) -> dict:
     payload = asdict(source)
     payload.pop("text")
-    payload["quote"] = _quote(question, source)
+    payload["quote"] = _quote(question, source, chosen)
     return payload
 
 

@@ -274,7 +274,7 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
 
 
 @pytest.fixture
-def fresh_school(django_db_blocker, request):
+def fresh_school(django_db_setup, django_db_blocker, request):
     """A factory of committed schools for tests whose servers run in other processes.
     Every school made is dropped after the test."""
     from tenants.services import school_delete
@@ -296,7 +296,7 @@ def fresh_school(django_db_blocker, request):
 
 
 @pytest.fixture
-def committed(django_db_blocker):
+def committed(django_db_setup, django_db_blocker):
     """Database access outside a transaction: what you write is visible to live processes."""
     with django_db_blocker.unblock():
         yield

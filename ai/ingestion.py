@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from courses.models import Material
@@ -49,8 +49,13 @@ def _touch(material_id: int, **fields) -> None:
     Material.objects.filter(pk=material_id).update(heartbeat_at=timezone.now(), **fields)
 
 
-def material_heartbeat(material_id: int) -> None:
-    _touch(material_id)
+def material_requeue(material_id: int, step: str) -> None:
+    """Mark a stalled job as queued again (the caller queues its task). An interrupted
+    extraction goes back to ``queued`` so the next extractor may claim it."""
+    if step == "extract":
+        _touch(material_id, state=Material.State.QUEUED)
+    else:
+        _touch(material_id)
 
 
 def material_fail(material_id: int, *, reason: str, report: Report) -> None:
@@ -95,7 +100,27 @@ def material_extract(material_id: int, *, report: Report) -> Material | None:
         return material
     if material.state == Material.State.EMBEDDING:
         return material
-    attempts = material.extraction_attempts + 1
+    # Claim the job: a queued material, or one whose extractor stopped reporting (its worker
+    # died). A live extraction elsewhere keeps its claim, so two workers never race.
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.INGEST_STALL_SECONDS)
+    claimed = (
+        Material.objects.filter(pk=material_id)
+        .filter(
+            Q(state=Material.State.QUEUED)
+            | Q(state=Material.State.EXTRACTING, heartbeat_at__isnull=True)
+            | Q(state=Material.State.EXTRACTING, heartbeat_at__lt=stale)
+        )
+        .update(
+            state=Material.State.EXTRACTING,
+            extraction_attempts=F("extraction_attempts") + 1,
+            heartbeat_at=now,
+            error="",
+        )
+    )
+    if not claimed:
+        return Material.objects.get(pk=material_id)
+    attempts = Material.objects.values_list("extraction_attempts", flat=True).get(pk=material_id)
     if attempts > settings.INGEST_MAX_EXTRACTION_ATTEMPTS:
         material_fail(
             material_id,
@@ -106,7 +131,6 @@ def material_extract(material_id: int, *, report: Report) -> Material | None:
             report=report,
         )
         return Material.objects.get(pk=material_id)
-    _touch(material_id, state=Material.State.EXTRACTING, extraction_attempts=attempts, error="")
     report({"state": "extracting", "pages_done": 0, "pages_total": material.page_count})
 
     known = set(Chunk.objects.filter(material_id=material_id).values_list("ordinal", flat=True))
@@ -214,7 +238,7 @@ def material_embed(material_id: int, *, report: Report, slice_seconds: float | N
         )
         if not batch:
             break
-        connection.close()
+        release_connection()
         try:
             vectors = embedder().embed([_embedding_input(s, t) for _, s, t in batch])
         except EmbeddingError as exc:
@@ -280,3 +304,11 @@ def materials_reembed(*, model_name: str | None = None) -> list[int]:
         state=Material.State.EMBEDDING, embedded_count=0, heartbeat_at=timezone.now()
     )
     return ids
+
+
+def release_connection() -> None:
+    """Close this thread's database connection before a model runs, so a long model call never
+    holds a connection (or a pooler's server slot). Inside a transaction (a test, or a caller that
+    chose one) closing would abort it, so the connection is kept there."""
+    if not connection.in_atomic_block:
+        connection.close()

@@ -110,7 +110,7 @@ def requeue_stalled_materials() -> int:
         with schema_context(schema_name):
             for material_id, step in ingestion.materials_needing_work():
                 # The fresh heartbeat keeps the next sweep from queueing it twice.
-                ingestion.material_heartbeat(material_id)
+                ingestion.material_requeue(material_id, step)
                 (embed_material if step == "embed" else extract_material).delay(material_id)
                 count += 1
     if count:

@@ -15,12 +15,12 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
 from courses.models import Course
 
+from .ingestion import release_connection
 from .models import TutorTurn
 
 logger = logging.getLogger(__name__)
@@ -232,7 +232,7 @@ def tutor_answer(turn_id: int, *, emit: Emit) -> TutorTurn:
     ]
     course_name = str(turn.course)
     # No model may run while this process holds a database connection.
-    connection.close()
+    release_connection()
 
     provider = chat_provider() if sources else None
     turn.provider = provider.name if provider else OFFLINE_PROVIDER

@@ -82,3 +82,21 @@ def material_get_for(user: User, material_id: int) -> Material:
     if material is None:
         raise Http404("No such material.")
     return material
+
+
+def material_list_visible(user: User, course: Course) -> QuerySet[Material]:
+    """The course's materials as ``user`` may list them (the caller checked they may see the
+    course): its teachers and admins see every state; students only ready ones."""
+    materials = material_list(course)
+    if not can_manage_course(user, course):
+        materials = materials.filter(state=Material.State.READY)
+    return materials
+
+
+def material_get_visible(user: User, material_id: int) -> Material:
+    """Like material_get_for, but a student (who only lists ready materials) gets a 404 for one
+    that is not ready."""
+    material = material_get_for(user, material_id)
+    if material.state != Material.State.READY and not can_manage_course(user, material.course):
+        raise Http404("No such material.")
+    return material

@@ -120,3 +120,37 @@ def _delete_file(storage, name: str) -> None:
         storage.delete(name)
     except OSError:
         logger.warning("Stored file %s could not be deleted", name, exc_info=True)
+
+
+def material_upload_all(
+    *, course: Course, uploads: list, uploaded_by: User | None, title: str = ""
+) -> list[tuple[Material, bool]]:
+    """Upload several files as one request: every file is accepted (created, or a duplicate of
+    content already in the course) or none is stored. Returns (material, created) per file, in
+    order.
+
+    Raises ai.sniffing.MaterialRejected for the first file refused, with ``filename`` set on it;
+    the materials of the files before it are rolled back and their stored bytes deleted, and no
+    ingestion is queued for them."""
+    from ai.sniffing import MaterialRejected
+
+    results: list[tuple[Material, bool]] = []
+    try:
+        with transaction.atomic():
+            for upload in uploads:
+                try:
+                    results.append(
+                        material_upload(
+                            course=course, upload=upload, uploaded_by=uploaded_by, title=title
+                        )
+                    )
+                except MaterialRejected as exc:
+                    exc.filename = os.path.basename(getattr(upload, "name", "") or "upload")
+                    raise
+    except MaterialRejected:
+        # The rows rolled back with the transaction; the bytes were written before it.
+        for material, created in results:
+            if created:
+                material.file.delete(save=False)
+        raise
+    return results

@@ -9,7 +9,10 @@ class ErrorDetailSerializer(serializers.Serializer):
         help_text=(
             "Stable, machine-readable: validation_error, malformed_request, not_authenticated, "
             "invalid_api_key, revoked_api_key, expired_api_key, permission_denied, "
-            "school_suspended, not_found, method_not_allowed, unsupported_media_type."
+            "school_suspended, not_found, method_not_allowed, unsupported_media_type, conflict; "
+            "for uploaded material: empty, too_large, unsupported_type, too_many_pages, "
+            "password_protected, malformed, zip_bomb; not_failed, ai_unavailable, "
+            "tutor_unavailable."
         )
     )
     message = serializers.CharField(help_text="One sentence for a person to read.")
@@ -31,6 +34,10 @@ ERROR_DESCRIPTIONS = {
         "Not allowed: a read-only key writing, a role that may not do this, or `school_suspended`."
     ),
     404: "No such object in this school.",
+    409: "The object is not in a state that allows this (e.g. `not_failed`).",
+    413: "`too_large`: a file is bigger than the school allows.",
+    415: "`unsupported_type`: a file is not of a type we can read (or not what its name says).",
+    503: "`ai_unavailable` or `tutor_unavailable`: an AI provider failed this time; try again.",
 }
 
 

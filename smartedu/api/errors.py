@@ -4,7 +4,15 @@
 
 Domain ValidationErrors map to 400 here, in one place, so views never format errors."""
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
+import sys
+
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -61,8 +69,49 @@ def _django_validation_payload(exc: DjangoValidationError) -> dict:
     }
 
 
+# Why ai.sniffing refused an uploaded file → the HTTP status; every other reason is a 400.
+MATERIAL_REJECTED_STATUS = {
+    "too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    "unsupported_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+}
+
+
+def material_rejected_error(exc, *, filename: str | None = None) -> exceptions.APIException:
+    """The API error for an ai.sniffing.MaterialRejected: its code, its sentence (prefixed by
+    the file's name when several files were sent) and the status its reason calls for."""
+    message = f"{filename}: {exc.message}" if filename else exc.message
+    error = exceptions.APIException(message, code=exc.code)
+    error.status_code = MATERIAL_REJECTED_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST)
+    return error
+
+
+def _is_instance_of_loaded(exc, module: str, name: str) -> bool:
+    # The AI modules load only when used, so an exception of theirs cannot exist before that;
+    # looking them up here keeps the API's import light.
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(exc, getattr(loaded, name))
+
+
+class AIUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "ai_unavailable"
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if _is_instance_of_loaded(exc, "ai.sniffing", "MaterialRejected"):
+        exc = material_rejected_error(exc)
+    elif _is_instance_of_loaded(exc, "ai.openai_compat", "ProviderError"):
+        # An embedding or language-model provider failed (already retried): say so, don't 500.
+        exc = AIUnavailable(exc.message)
+    elif isinstance(exc, TooManyFilesSent):
+        exc = exceptions.ValidationError(
+            {
+                "file": [
+                    f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files in one request."
+                ]
+            }
+        )
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_payload(exc))
     elif isinstance(exc, Http404):
         # Selectors raise Http404 with a sentence meant for the caller ("No such course.").

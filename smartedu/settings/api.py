@@ -34,6 +34,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "accounts.models.User.Role",
         "CourseRoleEnum": "courses.models.Enrollment.Role",
+        "MaterialStateEnum": "courses.models.Material.State",
+        "MaterialKindEnum": "courses.models.Material.Kind",
+        "TutorTurnStateEnum": "ai.models.TutorTurn.State",
     },
 }
 

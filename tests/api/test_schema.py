@@ -30,6 +30,16 @@ OPERATIONS = {
         "/api/v1/courses/{course_id}/enrollments/{user_id}/",
         "delete",
     ): "course_enrollments_delete",
+    ("/api/v1/courses/{course_id}/materials/", "get"): "course_materials_list",
+    ("/api/v1/courses/{course_id}/materials/", "post"): "course_materials_create",
+    ("/api/v1/materials/{material_id}/", "get"): "materials_retrieve",
+    ("/api/v1/materials/{material_id}/", "delete"): "materials_delete",
+    ("/api/v1/materials/{material_id}/retry/", "post"): "materials_retry",
+    ("/api/v1/materials/{material_id}/chunks/", "get"): "material_chunks_list",
+    ("/api/v1/courses/{course_id}/search/", "get"): "course_search",
+    ("/api/v1/courses/{course_id}/tutor/", "post"): "course_tutor_ask",
+    ("/api/v1/courses/{course_id}/tutor/turns/", "get"): "course_tutor_turns_list",
+    ("/api/v1/tutor/turns/{turn_id}/", "get"): "tutor_turns_retrieve",
 }
 
 

@@ -11,6 +11,7 @@ kept under .data/bench-corpus/. Works in its own scratch database (bench_ingesti
 """
 
 import argparse
+import os
 import subprocess
 import sys
 import threading
@@ -84,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     pdf = corpus_pdf(args.pages)
+    # A broker database of its own: no other worker on this Redis can take the bench's jobs.
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    os.environ["CELERY_BROKER_URL"] = redis_url.rsplit("/", 1)[0] + "/14"
     url = _common.scratch_database_create(args.db)
     worker = None
     try:

@@ -143,3 +143,33 @@ def test_roster_api_bench_loads_real_daphne_servers(tmp_path, client):
     assert [cells[0] for cells in direct] == ["api-key", "session"]
     assert all(int(cells[2]) > 0 for cells in direct)
     assert not database_exists(f"bench_smoke_roster_{client}")
+
+
+def test_embedding_bench_records_chunks_per_second(tmp_path):
+    results = tmp_path / "RESULTS.md"
+
+    done = run_bench(
+        "embedding.py", "--chunks", "32", "--batch-sizes", "8,16", "--results", str(results)
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = table_rows(results.read_text(), ("cpu",))
+    assert [cells[1] for cells in rows] == ["8", "16"]
+    assert all(float(cells[4].replace(",", "")) > 0 for cells in rows)
+
+
+@pytest.mark.live
+def test_ingestion_bench_runs_a_real_worker_to_ready(tmp_path):
+    results = tmp_path / "RESULTS.md"
+
+    done = run_bench(
+        "ingestion.py", "--pages", "3", "--db", "bench_smoke_ingestion", "--results", str(results)
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    text = results.read_text()
+    assert "**3 pages**" in text
+    (end_to_end,) = table_rows(text, ("end to end",))
+    assert float(end_to_end[1]) > 0
+    assert "Peak resident memory" in text
+    assert not database_exists("bench_smoke_ingestion")

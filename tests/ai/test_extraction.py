@@ -395,3 +395,11 @@ def test_a_2000_page_pdf_is_extracted_and_chunked_in_bounded_memory(tmp_path):
     assert figures["pages"] == 2000
     assert figures["chunks"] >= 2000  # every page holds text of its own
     assert figures["after"] - figures["before"] < 300, figures
+
+
+def test_pdfium_hyphen_marks_and_soft_hyphens_at_line_ends_join_words():
+    from ai.extraction import pdf_page_text
+
+    raw = "Plants store sugar in chloro\x02\r\nplasts and mito\u00ad\r\nchondria burn it."
+
+    assert pdf_page_text(raw) == "Plants store sugar in chloroplasts and mitochondria burn it."

@@ -222,12 +222,15 @@ def vector_plan(course_ids: list[int] | None, k: int) -> VectorPlan:
             scope = cursor.fetchone()[0]
             if scope <= limit:
                 return VectorPlan("exact", scope, 0)
-            if course_ids is not None:
+            if course_ids is None:
+                # The whole table is the scope: the capped count only says "more than limit".
+                scope = total = max(estimate, scope)
+            else:
                 cursor.execute(
                     "SELECT count(*) FROM ai_chunk WHERE course_id = ANY(%s)", [course_ids]
                 )
                 scope = cursor.fetchone()[0]
-            total = max(estimate, scope)
+                total = max(estimate, scope)
     fetch = max(candidate_pool(k), k)
     if _iterative_scans():
         return VectorPlan("iterative", scope, min(max(base_ef, fetch), EF_SEARCH_MAX))

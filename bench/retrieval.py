@@ -371,8 +371,8 @@ def run_size(url, args, base, texts, held_out, held_out_texts):
 
     from tenants.models import School
 
-    n = args_size = args.n
-    slug = f"benchret{args_size}"
+    n = args.n
+    slug = f"benchret{n}"
     print(f"\n{n:,} chunks: synthesising vectors", flush=True)
     corpus = Corpus(base, n, args.courses)
     timings = {}

@@ -320,7 +320,8 @@ def test_another_school_never_gets_this_schools_chunks(school_a, school_b, libra
         beta_material = _material(beta_course, "Beta notes")
         (beta_chunk,) = _chunks(beta_material, ["fractions"])
         asked = [library["science"].pk, library["humanities"].pk, beta_course.pk]
-        by_text = retrieval.chunk_search("photosynthesis chlorophyll", course_ids=asked, k=10)
+        by_text = retrieval.text_search("photosynthesis chlorophyll", course_ids=asked, k=10)
+        fused = retrieval.chunk_search("photosynthesis chlorophyll", course_ids=asked, k=10)
         by_meaning = retrieval.chunk_search(
             "How do leaves turn sunlight into food?", course_ids=None, k=10
         )
@@ -329,6 +330,7 @@ def test_another_school_never_gets_this_schools_chunks(school_a, school_b, libra
             by_index = retrieval.vector_search(embed_query("sunlight"), course_ids=None, k=10)
 
     assert by_text == []
+    assert [hit.chunk_id for hit in fused] == [beta_chunk.pk]  # its only chunk, by vector
     assert [hit.chunk_id for hit in by_meaning] == [beta_chunk.pk]
     assert [hit.material_title for hit in by_meaning] == ["Beta notes"]
     assert [cid for cid, _ in by_vector] == [beta_chunk.pk]

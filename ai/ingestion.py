@@ -92,8 +92,8 @@ def material_extract(material_id: int, *, report: Report) -> Material | None:
     handed to embedding; an interrupted extraction runs again and inserts only missing chunks.
     A file that stopped the worker INGEST_MAX_EXTRACTION_ATTEMPTS times is failed, so a poison
     file never blocks the queue."""
-    from .chunking import chunk_sections
-    from .extraction import ExtractionError, ExtractionReport, extract_sections
+    from .extraction import ExtractionError, ExtractionReport
+    from .isolation import extract_isolated
 
     material = Material.objects.select_related("course").filter(pk=material_id).first()
     if material is None or material.is_finished:
@@ -160,8 +160,7 @@ def material_extract(material_id: int, *, report: Report) -> Material | None:
 
     try:
         with _stored_file_on_disk(material) as path:
-            sections = extract_sections(path, material.kind, extraction)
-            for draft in chunk_sections(sections):
+            for draft in extract_isolated(path, material.kind, extraction):
                 flush(force=False)  # heartbeat and progress, at most once a second
                 if draft.ordinal in known:
                     continue

@@ -16,6 +16,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- ingestion ------------------------------------------------------------------------------
 INGEST_OCR = get_str("INGEST_OCR", "auto")  # auto: use Tesseract when installed; off: never
 INGEST_OCR_LANGUAGES = get_str("INGEST_OCR_LANGUAGES", "eng")
+# Files are read in a child process capped at this much memory (a PDF or zip bomb fails there,
+# not in the worker).
+INGEST_EXTRACT_MEMORY_MB = get_int("INGEST_EXTRACT_MEMORY_MB", 1536)
 CHUNK_MAX_TOKENS = get_int("CHUNK_MAX_TOKENS", 200)
 CHUNK_OVERLAP_TOKENS = get_int("CHUNK_OVERLAP_TOKENS", 40)
 # An extraction or embedding job that has not reported for this long is presumed dead (its

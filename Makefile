@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # Each concurrent test run needs its own data folder (its own PostgreSQL and Redis).
 TEST_DATA ?= .data/test
 
-.PHONY: install run test lint browser clean-data bench
+.PHONY: install run test lint browser clean-data bench bench-retrieval
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,10 @@ test: install browser
 	  python -m pytest $(PYTEST_ARGS)
 
 ## Benchmarks (bench/README.md) against their own embedded services under .data/bench; each
-## writes its figures to bench/RESULTS.md. BENCH=provisioning or BENCH=roster_api runs one.
-BENCH ?= provisioning roster_api
+## writes its figures to bench/RESULTS.md. BENCH=provisioning (or roster_api, embedding,
+## ingestion) runs one. The retrieval bench loads a million passages; it has its own data folder:
+## make bench-retrieval.
+BENCH ?= provisioning roster_api embedding ingestion
 BENCH_ARGS ?=
 bench: install
 	@command -v wrk >/dev/null || echo "wrk not found (apt-get install -y wrk): roster_api falls back to an asyncio client"
@@ -49,6 +51,10 @@ bench: install
 	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m smartedu.embedded exec --data .data/bench --redis-port 0 -- \
 	    $(PY) bench/$$name.py $(BENCH_ARGS) || exit 1; \
 	done
+
+bench-retrieval: install
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m smartedu.embedded exec --data .data/bench-retrieval --redis-port 0 -- \
+	  $(PY) bench/retrieval.py $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,10 +1,7 @@
-import json
-
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from smartedu.consumers import CLOSE_FORBIDDEN, CLOSE_NOT_SIGNED_IN, MAX_CLIENT_MESSAGE_CHARS
+from smartedu.consumers import CLOSE_FORBIDDEN, CLOSE_NOT_SIGNED_IN, GuardedJsonConsumer
 from tenants.realtime import run_in_school
 
 from .tasks import tutor_group
@@ -35,7 +32,7 @@ def _queue_answer(turn_id: int) -> None:
     answer_tutor_question.apply_async((turn_id,), priority=0)
 
 
-class TutorConsumer(AsyncJsonWebsocketConsumer):
+class TutorConsumer(GuardedJsonConsumer):
     """A student's conversation with the course tutor.
 
     Client → server: ``{"type": "ask", "question": "..."}`` and ``{"type": "ping"}``.
@@ -50,51 +47,33 @@ class TutorConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = []
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            return await self._refuse(CLOSE_NOT_SIGNED_IN)
+            return await self.refuse(CLOSE_NOT_SIGNED_IN)
         self.course_id = int(self.scope["url_route"]["kwargs"]["course_id"])
         course = await run_in_school(self.scope["schema_name"], _course_for, user, self.course_id)
         if course is None:
-            return await self._refuse(CLOSE_FORBIDDEN)
+            return await self.refuse(CLOSE_FORBIDDEN)
         await self.accept()
-
-    async def _refuse(self, code: int) -> None:
-        await self.accept()
-        await self.close(code=code)
 
     async def disconnect(self, code):
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if text_data is None:
-            return await self._error("Send JSON text, not binary frames.")
-        if len(text_data) > MAX_CLIENT_MESSAGE_CHARS:
-            return await self._error(
-                f"Message too large ({len(text_data)} characters; at most "
-                f"{MAX_CLIENT_MESSAGE_CHARS})."
-            )
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            return await self._error("Messages must be JSON.")
-        await self.receive_json(content)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
             return await self.send_json({"type": "pong"})
         if kind != "ask":
-            return await self._error('Send {"type": "ask", "question": "..."}.')
+            return await self.send_error('Send {"type": "ask", "question": "..."}.')
         question = content.get("question")
         if not isinstance(question, str):
-            return await self._error("The question must be text.")
+            return await self.send_error("The question must be text.")
         schema = self.scope["schema_name"]
         try:
             turn_id = await run_in_school(
                 schema, _record_question, self.scope["user"], self.course_id, question
             )
         except ValidationError as exc:
-            return await self._error(" ".join(exc.messages))
+            return await self.send_error(" ".join(exc.messages))
         except Http404:
             return await self.close(code=CLOSE_FORBIDDEN)
         # Join the turn's group before the answer is queued, so no event can be missed.
@@ -105,9 +84,6 @@ class TutorConsumer(AsyncJsonWebsocketConsumer):
             {"type": "asked", "turn": turn_id, "question": " ".join(question.split())}
         )
         await run_in_school(schema, _queue_answer, turn_id)
-
-    async def _error(self, message: str) -> None:
-        await self.send_json({"type": "error", "message": message})
 
     async def tutor_event(self, event):
         await self.send_json(event["event"])

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 Report = Callable[[dict], None]
 CHUNK_WRITE_BATCH = 200
+EMBED_ROWS_PER_ROUND = 128
 
 
 class EmbeddingDeferred(Exception):
@@ -225,7 +226,9 @@ def material_embed(material_id: int, *, report: Report, slice_seconds: float | N
     if material is None or material.state != Material.State.EMBEDDING:
         return "skipped"
     model_name = embedding_model_name()
-    batch_size = settings.EMBEDDING_BATCH_SIZE
+    # Rows per database round trip; the model still sees EMBEDDING_BATCH_SIZE at a time. Fewer,
+    # larger rounds mean fewer reconnects (the connection is released during every round).
+    batch_size = max(settings.EMBEDDING_BATCH_SIZE, EMBED_ROWS_PER_ROUND)
     slice_seconds = settings.INGEST_EMBED_SLICE_SECONDS if slice_seconds is None else slice_seconds
     started = time.monotonic()
     total = material.chunk_count or Chunk.objects.filter(material_id=material_id).count()

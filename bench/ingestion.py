@@ -80,6 +80,8 @@ class MemorySampler(threading.Thread):
 
 
 def start_worker(env: dict, log: Path) -> subprocess.Popen:
+    # As the Procfile starts workers: few malloc arenas, or torch's threads each grow their own.
+    env = {**env, "MALLOC_ARENA_MAX": "2"}
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "smartedu", "worker", "-Q", "ingest,gpu",
          "--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],

@@ -474,12 +474,19 @@ def _server_facts() -> dict[str, str]:
     return facts
 
 
+def _hnsw_parameters() -> str:
+    from ai.models import Chunk
+
+    (index,) = [i for i in Chunk._meta.indexes if i.name == "chunk_embedding_hnsw"]
+    return f"m={index.m}, ef_construction={index.ef_construction}"
+
+
 def report(results, info, facts, args) -> str:
     lines = [_common.machine_markdown(info)]
     lines.append(
         "- server: "
         + ", ".join(f"{k} {v}" for k, v in facts.items())
-        + "; HNSW index m=16, ef_construction=64 (the migration's), built with "
+        + f"; HNSW index {_hnsw_parameters()} (the migrations'), built with "
         "maintenance_work_mem 4GB and 2 parallel workers"
     )
     lines.append(

@@ -60,7 +60,7 @@ LLM_MAX_OUTPUT_TOKENS = get_int("LLM_MAX_OUTPUT_TOKENS", 700)
 # A course with at most this many chunks is searched exactly (every vector compared); a bigger
 # one goes through the HNSW index with a search width scaled to the course's share of chunks.
 RETRIEVAL_EXACT_MAX_CHUNKS = get_int("RETRIEVAL_EXACT_MAX_CHUNKS", 50_000)
-RETRIEVAL_HNSW_EF_SEARCH = get_int("RETRIEVAL_HNSW_EF_SEARCH", 800)
+RETRIEVAL_HNSW_EF_SEARCH = get_int("RETRIEVAL_HNSW_EF_SEARCH", 400)
 TUTOR_TOP_K = get_int("TUTOR_TOP_K", 6)
 # Below this cosine similarity (and with no full-text match) a passage does not count as support.
 TUTOR_MIN_SIMILARITY = get_float("TUTOR_MIN_SIMILARITY", 0.30)

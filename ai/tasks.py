@@ -123,21 +123,15 @@ def tutor_group(schema_name: str, turn_id: int) -> str:
 
 
 def _tutor_emitter(turn_id: int):
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
     from django.db import connection
 
-    layer = get_channel_layer()
+    from smartedu.progress import group_send_quietly
+
     group = tutor_group(connection.schema_name, turn_id)
 
     def emit(event: dict) -> None:
-        try:
-            async_to_sync(layer.group_send)(
-                group, {"type": "tutor.event", "event": {**event, "turn": turn_id}}
-            )
-        except Exception:
-            # The answer is saved either way; the page can fetch it.
-            logger.warning("Tutor event for turn %s not delivered", turn_id, exc_info=True)
+        # The answer is saved either way; a page that missed events fetches it.
+        group_send_quietly(group, {"type": "tutor.event", "event": {**event, "turn": turn_id}})
 
     return emit
 

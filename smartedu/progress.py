@@ -52,15 +52,21 @@ def progress_publish(
 
     Returns whether the event reached the channel layer; never raises on delivery failure."""
     schema = schema_name or connection.schema_name
+    return group_send_quietly(
+        progress_group(schema, topic, str(key)),
+        {"type": "progress.event", "topic": topic, "key": str(key), "payload": payload},
+    )
+
+
+def group_send_quietly(group: str, message: dict) -> bool:
+    """Send to a channel group from sync code; returns whether it reached the channel layer.
+    Never raises: the database is the record, a live event is a courtesy."""
     layer = get_channel_layer()
     if layer is None:
         return False
     try:
-        async_to_sync(layer.group_send)(
-            progress_group(schema, topic, str(key)),
-            {"type": "progress.event", "topic": topic, "key": str(key), "payload": payload},
-        )
+        async_to_sync(layer.group_send)(group, message)
     except Exception:
-        logger.warning("Progress for %s/%s could not be delivered", topic, key, exc_info=True)
+        logger.warning("Event for %s could not be delivered", group, exc_info=True)
         return False
     return True

@@ -2,8 +2,6 @@
 server mode over HTTP): stored under the school's prefix, read back for ingestion, deleted with
 the material."""
 
-import socket
-
 import boto3
 import pytest
 from django.conf import settings as django_settings
@@ -12,17 +10,12 @@ from django_tenants.utils import schema_context
 
 from courses import services as course_services
 from courses.models import Material
+from tests.conftest import _free_port
 
 from . import samples
 from .conftest import course_with_people, ingest_in_process, upload
 
 BUCKET = "smartedu-test-materials"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ too. Applied once at start-up, before any school is created."""
 
 import django_tenants.clone
 
-_BARE_TYPE = (
-    "v_temp = quote_ident(v_colrec.udt_schema) || '.' || quote_ident(v_colrec.udt_name);"
-)
+_BARE_TYPE = "v_temp = quote_ident(v_colrec.udt_schema) || '.' || quote_ident(v_colrec.udt_name);"
 _FULL_TYPE = "v_temp = v_coldef;  -- SmartEdu: keep type modifiers such as vector(384)"
 
 

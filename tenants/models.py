@@ -12,6 +12,9 @@ class School(TenantMixin):
     suspended_reason = models.CharField(max_length=300, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    plan = models.ForeignKey(
+        "Plan", null=True, blank=True, on_delete=models.SET_NULL, related_name="schools"
+    )
 
     auto_create_schema = True
     # The template schema holds no school data, so copying only the structure is enough.
@@ -56,3 +59,47 @@ class SchoolAPIKey(AbstractAPIKey):
     @property
     def can_write(self) -> bool:
         return self.scope == self.Scope.READ_WRITE
+
+
+class Plan(models.Model):
+    """What a school may spend on AI each calendar month (UTC), set by the platform operator.
+
+    A limit of 0 means unlimited. Schools without a plan get the defaults in settings
+    (AI_DEFAULT_MONTHLY_GENERATED_QUESTIONS, AI_DEFAULT_MONTHLY_TUTOR_QUESTIONS)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    monthly_generated_questions = models.PositiveIntegerField(
+        default=2000, help_text="Questions the generator may make per month (0: unlimited)."
+    )
+    monthly_tutor_questions = models.PositiveIntegerField(
+        default=20000, help_text="Questions the tutor may answer per month (0: unlimited)."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AIUsage(models.Model):
+    """One school's AI use in one calendar month: what counts against its plan, and the
+    provider's tokens."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="ai_usage")
+    month = models.DateField(help_text="The first day of the month (UTC).")
+    generated_questions = models.PositiveIntegerField(default=0)
+    tutor_questions = models.PositiveIntegerField(default=0)
+    prompt_tokens = models.PositiveBigIntegerField(default=0)
+    completion_tokens = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-month", "school"]
+        verbose_name = "AI usage"
+        verbose_name_plural = "AI usage"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "month"], name="ai_usage_once_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.month:%Y-%m}"

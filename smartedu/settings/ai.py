@@ -76,3 +76,18 @@ for _name, _value, _choices in (
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured(f"{_name}={_value!r}: use one of {', '.join(_choices)}.")
+
+# --- quiz generation and the question bank ----------------------------------------------------
+GENERATION_MAX_QUESTIONS = get_int("GENERATION_MAX_QUESTIONS", 50)
+# A generation job yields the GPU queue after this long so other schools' jobs interleave.
+GENERATION_SLICE_SECONDS = get_int("GENERATION_SLICE_SECONDS", 10)
+# A new question this similar (cosine) to one already in the course's bank is a duplicate.
+GENERATION_DUPLICATE_SIMILARITY = get_float("GENERATION_DUPLICATE_SIMILARITY", 0.90)
+# Passages sent to the language model in one request.
+GENERATION_PASSAGES_PER_CALL = get_int("GENERATION_PASSAGES_PER_CALL", 3)
+GENERATION_MAX_OUTPUT_TOKENS = get_int("GENERATION_MAX_OUTPUT_TOKENS", 2000)
+QUIZ_IMPORT_MAX_BYTES = get_int("QUIZ_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+
+# --- AI budgets: per school and calendar month (UTC) when the school has no plan; 0 = unlimited
+AI_DEFAULT_MONTHLY_GENERATED_QUESTIONS = get_int("AI_DEFAULT_MONTHLY_GENERATED_QUESTIONS", 2000)
+AI_DEFAULT_MONTHLY_TUTOR_QUESTIONS = get_int("AI_DEFAULT_MONTHLY_TUTOR_QUESTIONS", 20000)

@@ -1,0 +1,146 @@
+"""Reads on the question bank and quizzes, always through the asking person.
+
+The bank holds answer keys, so only people who manage a course (its teachers, the school's
+admins, API keys) read it; students only ever see published quizzes, and never their keys
+from here. Ids from another course or school find nothing (404)."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from courses.models import Course
+from courses.selectors import can_manage_course, course_list_for
+
+from .models import Question, Quiz, QuizItem
+
+BANK_FILTERS = ("status", "kind", "topic", "objective", "difficulty", "job", "material", "search")
+
+
+def _managed(user, course: Course) -> None:
+    if not can_manage_course(user, course):
+        raise PermissionDenied("Only this course's teachers and the school's admins can do this.")
+
+
+def question_list(course: Course, **filters) -> QuerySet[Question]:
+    """The course's bank, newest first, narrowed by ``filters`` (any of BANK_FILTERS; ``job`` is
+    a generation job id, ``material`` a material id, ``search`` words in the current wording)."""
+    questions = (
+        Question.objects.filter(course=course)
+        .select_related("current_version", "source_material")
+        .defer("embedding")
+        .order_by("-created_at", "-id")
+    )
+    for name in ("status", "kind", "difficulty"):
+        if filters.get(name):
+            questions = questions.filter(**{name: filters[name]})
+    if filters.get("topic"):
+        questions = questions.filter(topic__iexact=filters["topic"])
+    if filters.get("objective"):
+        questions = questions.filter(objective__iexact=filters["objective"])
+    if filters.get("job"):
+        questions = questions.filter(generation_job_id=filters["job"])
+    if filters.get("material"):
+        questions = questions.filter(source_material_id=filters["material"])
+    if filters.get("search"):
+        for word in str(filters["search"]).split()[:10]:
+            questions = questions.filter(current_version__stem__icontains=word)
+    return questions
+
+
+def question_get_for(user, question_id: int) -> Question:
+    """A bank question of a course ``user`` manages. 404 when they cannot see the course (or it
+    does not exist), 403 when they see the course but do not manage it."""
+    question = (
+        Question.objects.select_related("course", "current_version", "source_material")
+        .defer("embedding")
+        .filter(pk=question_id, course__in=course_list_for(user, include_archived=True))
+        .first()
+    )
+    if question is None:
+        raise Http404("No such question.")
+    _managed(user, question.course)
+    return question
+
+
+def question_topics(course: Course) -> list[str]:
+    """The topics used in the course's bank, for filters and suggestions."""
+    return list(
+        Question.objects.filter(course=course)
+        .exclude(topic="")
+        .order_by("topic")
+        .values_list("topic", flat=True)
+        .distinct()
+    )
+
+
+def bank_counts(course: Course) -> dict[str, int]:
+    """How many questions of each status the bank holds."""
+    rows = Question.objects.filter(course=course).values("status").annotate(n=Count("id"))
+    counts = {status: 0 for status in Question.Status.values}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def quiz_list_for(user, course: Course) -> QuerySet[Quiz]:
+    """The course's quizzes as ``user`` may list them: managers see every quiz, students the
+    published ones."""
+    quizzes = Quiz.objects.filter(course=course).annotate(
+        question_count=Count("items", distinct=True)
+    )
+    if not can_manage_course(user, course):
+        quizzes = quizzes.filter(state=Quiz.State.PUBLISHED)
+    return quizzes.order_by("-created_at", "-id")
+
+
+def quiz_get_for(user, quiz_id: int, *, manage: bool = False) -> Quiz:
+    """A quiz ``user`` may see (students: published quizzes of their courses). With ``manage``,
+    403 unless they manage its course."""
+    quiz = (
+        Quiz.objects.select_related("course")
+        .filter(pk=quiz_id, course__in=course_list_for(user, include_archived=True))
+        .first()
+    )
+    if quiz is None:
+        raise Http404("No such quiz.")
+    managing = can_manage_course(user, quiz.course)
+    if not managing and quiz.state != Quiz.State.PUBLISHED:
+        raise Http404("No such quiz.")
+    if manage and not managing:
+        raise PermissionDenied("Only this course's teachers and the school's admins can do this.")
+    return quiz
+
+
+def quiz_items(quiz: Quiz) -> QuerySet[QuizItem]:
+    """The quiz's questions in order, with their current versions."""
+    return (
+        QuizItem.objects.filter(quiz=quiz)
+        .select_related("question__current_version")
+        .defer("question__embedding")
+        .order_by("position", "id")
+    )
+
+
+def generation_job_list(course: Course):
+    from ai.models import GenerationJob
+
+    return GenerationJob.objects.filter(course=course).order_by("-created_at", "-id")
+
+
+def generation_job_get_for(user, job_id: int):
+    """A generation job of a course ``user`` manages (404 / 403 as for questions)."""
+    from ai.models import GenerationJob
+
+    job = (
+        GenerationJob.objects.select_related("course")
+        .prefetch_related(Prefetch("materials"))
+        .filter(pk=job_id, course__in=course_list_for(user, include_archived=True))
+        .first()
+    )
+    if job is None:
+        raise Http404("No such generation job.")
+    _managed(user, job.course)
+    return job
+
+
+def published_filter() -> Q:
+    return Q(state=Quiz.State.PUBLISHED)

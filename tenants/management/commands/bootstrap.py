@@ -2,7 +2,10 @@
 bare domain, the template schema, and (unless --no-demo) the demo school with its people.
 Safe to run again: each step only does what is missing."""
 
+from pathlib import Path
+
 from django.conf import settings
+from django.core.files import File
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -11,6 +14,9 @@ from tenants.models import Domain, School
 from tenants.services import school_provision, template_school_ensure
 
 DEMO_PASSWORD = "smartedu-demo"
+# Course material of the demo course: the workers ingest it on their first start, so the tutor
+# and the quiz generator have something to work from.
+DEMO_MATERIAL = Path(__file__).resolve().parents[2] / "demo" / "cells-and-energy.md"
 DEMO_PEOPLE = [
     ("admin", "admin", "Ada", "Admin"),
     ("teacher", "teacher", "Tom", "Teacher"),
@@ -72,6 +78,7 @@ class Command(BaseCommand):
                 course_services.enrollment_add(
                     course=course, user=User.objects.get(username=username)
                 )
+            self._seed_demo_material(course, User.objects.get(username="teacher"))
         if not User.objects.filter(username="operator").exists():  # public schema here
             User.objects.create_superuser("operator", "operator@smartedu.example", DEMO_PASSWORD)
         host = f"http://demo.{settings.SMARTEDU_BASE_DOMAIN}:{settings.SMARTEDU_DEV_PORT}"
@@ -81,3 +88,18 @@ class Command(BaseCommand):
         platform = f"http://{settings.SMARTEDU_BASE_DOMAIN}:{settings.SMARTEDU_DEV_PORT}/admin/"
         self.stdout.write(f"Platform admin at {platform}")
         self.stdout.write(f"  operator operator  password: {DEMO_PASSWORD}")
+
+    def _seed_demo_material(self, course, teacher):
+        from courses.models import Material
+        from courses.services.materials import material_upload
+
+        if Material.objects.filter(course=course).exists():
+            return
+        with DEMO_MATERIAL.open("rb") as handle:
+            material, _ = material_upload(
+                course=course,
+                upload=File(handle, name=DEMO_MATERIAL.name),
+                uploaded_by=teacher,
+                title="Cells and energy",
+            )
+        self.stdout.write(f"Queued the demo material '{material.title}' for ingestion.")

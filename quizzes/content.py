@@ -6,6 +6,7 @@ can use. A question that fails here is never saved, half-formed or otherwise.
 cleaned content as a dict ready for ``QuestionVersion`` or raises ``ValidationError`` whose
 messages say, in words a teacher understands, what is wrong."""
 
+import html
 import math
 import re
 
@@ -24,13 +25,30 @@ CHOICE_KINDS = {Question.Kind.SINGLE, Question.Kind.MULTIPLE, Question.Kind.TRUE
 TEXT_KINDS = {Question.Kind.SHORT_ANSWER, Question.Kind.FILL_BLANK}
 
 
-def normalize_answer(text: str) -> str:
-    """How typed answers are compared: case, accents of spacing, punctuation at the ends and a
-    leading article do not matter ("The Krebs cycle." == "krebs cycle")."""
-    text = " ".join(str(text or "").lower().split())
+_ARTICLE_RE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
+
+
+def normalize_answer(text: str, *, case_sensitive: bool = False) -> str:
+    """How typed answers are compared: case (unless ``case_sensitive``), runs of spaces,
+    punctuation at the ends and a leading article do not matter ("The Krebs cycle." ==
+    "krebs cycle"). Entities are decoded, so a stored "AT&amp;T" matches a typed "AT&T"."""
+    text = html.unescape(str(text or ""))
+    text = " ".join(text.split() if case_sensitive else text.lower().split())
     text = text.strip(" .,;:!?\"'`()[]{}")
-    text = re.sub(r"^(the|a|an)\s+", "", text)
-    return text
+    return _ARTICLE_RE.sub("", text)
+
+
+def _text(value, field: str, label: str, *, max_length: int, numbers: bool = False) -> str:
+    """``value`` cleaned as text, or "" for nothing. A list, an object or a yes/no where text
+    belongs is refused rather than stored as its Python spelling; ``numbers`` lets an option or
+    an accepted answer be a bare number (language models write 42 for "42")."""
+    if value is None:
+        return ""
+    if numbers and isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValidationError({field: f"{label} must be text."})
+    return clean_text(value, max_length=max_length)
 
 
 def _option_id(index: int) -> str:
@@ -44,13 +62,18 @@ def _clean_options(kind: str, options) -> list[dict]:
             {"id": "true", "text": "True", "correct": correct is True, "feedback": ""},
             {"id": "false", "text": "False", "correct": correct is False, "feedback": ""},
         ]
+    if options is None:
+        options = []
     if not isinstance(options, list):
         raise ValidationError({"options": "Options must be a list."})
     cleaned, seen = [], set()
     for index, option in enumerate(options):
         if not isinstance(option, dict):
             raise ValidationError({"options": f"Option {index + 1} is not an object."})
-        text = clean_text(option.get("text"), max_length=OPTION_MAX_CHARS)
+        label = f"Option {index + 1}"
+        text = _text(
+            option.get("text"), "options", label, max_length=OPTION_MAX_CHARS, numbers=True
+        )
         if not text:
             raise ValidationError({"options": f"Option {index + 1} has no text."})
         key = normalize_answer(text)
@@ -62,7 +85,12 @@ def _clean_options(kind: str, options) -> list[dict]:
                 "id": _option_id(index) if index < MAX_OPTIONS else str(index),
                 "text": text,
                 "correct": option.get("correct") is True,
-                "feedback": clean_text(option.get("feedback"), max_length=OPTION_MAX_CHARS),
+                "feedback": _text(
+                    option.get("feedback"),
+                    "options",
+                    f"The feedback of option {index + 1}",
+                    max_length=OPTION_MAX_CHARS,
+                ),
             }
         )
     if not MIN_OPTIONS <= len(cleaned) <= MAX_OPTIONS:
@@ -93,14 +121,23 @@ def _true_false_key(options) -> bool:
     if isinstance(options, bool):
         return options
     if isinstance(options, list):
+        # A generator may label the options "a"/"b" and put True/False in their text.
         marked = [
-            str(o.get("id") or o.get("text") or "").strip().lower()
+            _true_false_label(o)
             for o in options
             if isinstance(o, dict) and o.get("correct") is True
         ]
         if marked in (["true"], ["false"]):
             return marked[0] == "true"
     raise ValidationError({"options": "Mark exactly one of True and False as correct."})
+
+
+def _true_false_label(option: dict) -> str:
+    for name in ("id", "text"):
+        label = str(option.get(name) or "").strip().lower()
+        if label in ("true", "false"):
+            return label
+    return ""
 
 
 def _clean_text_answer(kind: str, answer, stem: str) -> dict:
@@ -111,10 +148,14 @@ def _clean_text_answer(kind: str, answer, stem: str) -> dict:
         accepted_raw = [accepted_raw]
     if not isinstance(accepted_raw, list):
         raise ValidationError({"answer": "List the accepted answers."})
+    case_sensitive = answer.get("case_sensitive") is True
     accepted, seen = [], set()
     for item in accepted_raw:
-        text = clean_text(item, max_length=OPTION_MAX_CHARS) if isinstance(item, str) else ""
-        key = normalize_answer(text)
+        text = _text(
+            item, "answer", "An accepted answer", max_length=OPTION_MAX_CHARS, numbers=True
+        )
+        # Answers that grade alike are kept once ("ATP" and "atp." are one answer).
+        key = normalize_answer(text, case_sensitive=case_sensitive)
         if key and key not in seen:
             seen.add(key)
             accepted.append(text)
@@ -124,7 +165,7 @@ def _clean_text_answer(kind: str, answer, stem: str) -> dict:
         raise ValidationError(
             {"stem": f"A fill-in-the-blank question marks exactly one blank with {BLANK}."}
         )
-    return {"accepted": accepted, "case_sensitive": answer.get("case_sensitive") is True}
+    return {"accepted": accepted, "case_sensitive": case_sensitive}
 
 
 def _number(value, field: str) -> float:
@@ -148,7 +189,7 @@ def _clean_numeric_answer(answer) -> dict:
     tolerance = _number(answer.get("tolerance") or 0, "tolerance")
     if tolerance < 0:
         raise ValidationError({"answer": "The tolerance cannot be negative."})
-    unit = clean_text(answer.get("unit"), max_length=40) if answer.get("unit") else ""
+    unit = _text(answer.get("unit"), "answer", "The unit", max_length=40)
     return {"value": value, "tolerance": tolerance, "unit": unit}
 
 
@@ -162,7 +203,7 @@ def question_content_clean(*, kind: str, stem, options=None, answer=None, explan
                 f"{', '.join(Question.Kind.values)}."
             }
         )
-    stem = clean_text(stem, max_length=STEM_MAX_CHARS)
+    stem = _text(stem, "stem", "The question", max_length=STEM_MAX_CHARS)
     if len(stem) < 3:
         raise ValidationError({"stem": "The question has no text."})
     if kind == Question.Kind.FILL_BLANK:
@@ -171,7 +212,9 @@ def question_content_clean(*, kind: str, stem, options=None, answer=None, explan
         "stem": stem,
         "options": [],
         "answer": {},
-        "explanation": clean_text(explanation, max_length=EXPLANATION_MAX_CHARS),
+        "explanation": _text(
+            explanation, "explanation", "The explanation", max_length=EXPLANATION_MAX_CHARS
+        ),
     }
     if kind in CHOICE_KINDS:
         content["options"] = _clean_options(kind, options)

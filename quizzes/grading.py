@@ -9,8 +9,9 @@ A response is a dict by kind: ``{"option": "b"}`` (single, true_false), ``{"opti
 - short answer and fill-in-the-blank: an accepted answer after ``normalize_answer`` (case,
   surrounding punctuation, a leading article and extra spaces do not matter, unless the question
   is case-sensitive);
-- numeric: within the tolerance of the value (commas as thousands separators and a trailing unit
-  are ignored).
+- numeric: within the tolerance of the value, edges included. Commas that group thousands
+  ("1,000") are ignored, a lone decimal comma ("1,5") is read as a point, a trailing unit
+  ("3.5 m") is ignored; anything else that is not a number scores 0.
 
 A response of the wrong shape scores 0; it never raises."""
 
@@ -21,6 +22,8 @@ from .content import normalize_answer
 from .models import Question, QuestionVersion
 
 _NUMBER_RE = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+_GROUPED_RE = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(?![\d,])")
+_DECIMAL_COMMA_RE = re.compile(r"^[-+]?\d+,\d+(?![\d,.])")
 
 
 def _correct_ids(version: QuestionVersion) -> set[str]:
@@ -35,8 +38,14 @@ def parse_number(value) -> float | None:
         return float(value) if math.isfinite(value) else None
     if not isinstance(value, str):
         return None
-    match = _NUMBER_RE.match(value.strip().replace(",", ""))
-    if not match:
+    text = value.strip().replace("\u2212", "-")  # the typographic minus sign
+    if _GROUPED_RE.match(text):
+        text = text.replace(",", "", text.count(","))
+    elif _DECIMAL_COMMA_RE.match(text):
+        text = text.replace(",", ".", 1)
+    match = _NUMBER_RE.match(text)
+    if not match or text[match.end() : match.end() + 1] in (",", "."):
+        # "1,23,4" or "1.2.3": not a number a student meant.
         return None
     number = float(match.group(0))
     return number if math.isfinite(number) else None
@@ -62,11 +71,12 @@ def grade(kind: str, version: QuestionVersion, response) -> float:
         text = response.get("text")
         if not isinstance(text, str):
             return 0.0
-        accepted = version.answer.get("accepted", [])
-        if version.answer.get("case_sensitive"):
-            typed = " ".join(text.split()).strip(" .,;:!?")
-            return 1.0 if typed in {" ".join(a.split()) for a in accepted} else 0.0
-        return 1.0 if normalize_answer(text) in {normalize_answer(a) for a in accepted} else 0.0
+        case = version.answer.get("case_sensitive") is True
+        typed = normalize_answer(text, case_sensitive=case)
+        accepted = {
+            normalize_answer(a, case_sensitive=case) for a in version.answer.get("accepted", [])
+        }
+        return 1.0 if typed and typed in accepted else 0.0
     if kind == Question.Kind.NUMERIC:
         number = parse_number(response.get("value"))
         if number is None:
@@ -76,6 +86,14 @@ def grade(kind: str, version: QuestionVersion, response) -> float:
         # A hair of slack so 0.1 + 0.2 still equals 0.3.
         return 1.0 if abs(number - value) <= tolerance + 1e-9 * max(1.0, abs(value)) else 0.0
     return 0.0
+
+
+def grade_attempt_question(attempt_question) -> float:
+    """The grade of an attempt's answer against the version that attempt showed, whatever the
+    question says now (an edit after the attempt started makes a new version)."""
+    return grade(
+        attempt_question.question.kind, attempt_question.version, attempt_question.response
+    )
 
 
 def key_response(kind: str, version: QuestionVersion) -> dict:

@@ -5,6 +5,8 @@ Versioning: a question's wording and key live in QuestionVersion rows. ``questio
 rewrites the current version while no attempt has shown it, and creates a new version once one
 has (the attempt keeps the version it saw)."""
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -19,6 +21,10 @@ TAG_FIELDS = ("topic", "objective", "difficulty")
 
 
 def _clean_tags(tags: dict) -> dict:
+    unknown = sorted(set(tags) - set(TAG_FIELDS))
+    if unknown:
+        # A misspelt field silently ignored would look to the caller like a saved edit.
+        raise ValidationError({name: "Not a field of a question." for name in unknown})
     cleaned = {}
     for name in TAG_FIELDS:
         if name not in tags:
@@ -107,9 +113,19 @@ def question_update(
     question with ``current_version`` pointing at the version now in force."""
     question = Question.objects.select_for_update().get(pk=question.pk)
     current = question.current_version
+    tags = _clean_tags(tags)
     content_given = any(v is not None for v in (stem, options, answer, explanation, kind))
     if content_given:
         new_kind = kind or question.kind
+        if new_kind != question.kind and AttemptQuestion.objects.filter(question=question).exists():
+            # The type is the question's, not the version's: a shown version graded as another
+            # type would change results already given.
+            raise ValidationError(
+                {
+                    "kind": "Students have seen this question, so its type cannot change; "
+                    "write a new question instead."
+                }
+            )
         content = question_content_clean(
             kind=new_kind,
             stem=current.stem if stem is None else stem,
@@ -136,7 +152,7 @@ def question_update(
             question.kind = new_kind
             # The wording changed: its duplicate-detection vector is recomputed on demand.
             question.embedding = None
-    for name, value in _clean_tags(tags).items():
+    for name, value in tags.items():
         setattr(question, name, value)
     question.save()
     return question
@@ -229,13 +245,25 @@ def _clean_quiz_settings(values: dict, *, current: Quiz | None = None) -> dict:
             errors[flag] = "Yes or no (true/false)."
     if "show_feedback" in cleaned and cleaned["show_feedback"] not in Quiz.Feedback.values:
         errors["show_feedback"] = f"One of {', '.join(Quiz.Feedback.values)}."
+    for name in ("opens_at", "closes_at"):
+        if cleaned.get(name) is not None and not isinstance(cleaned[name], dt.datetime):
+            errors[name] = "A date and time (or empty)."
     opens = cleaned.get("opens_at", current.opens_at if current else None)
     closes = cleaned.get("closes_at", current.closes_at if current else None)
-    if opens and closes and closes <= opens:
+    # Every mistake at once: the date order is checked along with the rest when both are dates.
+    dates = isinstance(opens, dt.datetime) and isinstance(closes, dt.datetime)
+    if dates and "opens_at" not in errors and "closes_at" not in errors and closes <= opens:
         errors["closes_at"] = "The quiz must close after it opens."
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _question_ids(question_ids) -> list[int]:
+    try:
+        return [int(i) for i in question_ids]
+    except (TypeError, ValueError):
+        raise ValidationError({"questions": "Question ids are whole numbers."}) from None
 
 
 def quiz_create(*, course: Course, title: str, created_by: User | None = None, **settings) -> Quiz:
@@ -260,7 +288,7 @@ def quiz_questions_add(quiz: Quiz, question_ids: list[int], *, points=1) -> list
     accepted as it is added; a rejected question, one of another course or one already in the
     quiz is refused with the reason (nothing is added then)."""
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
-    ids = list(dict.fromkeys(int(i) for i in question_ids))
+    ids = list(dict.fromkeys(_question_ids(question_ids)))
     if not ids:
         raise ValidationError({"questions": "Choose at least one question."})
     found = {q.pk: q for q in Question.objects.filter(course=quiz.course_id, pk__in=ids)}
@@ -314,7 +342,7 @@ def quiz_question_remove(quiz: Quiz, question_id: int) -> None:
 def quiz_questions_reorder(quiz: Quiz, question_ids: list[int]) -> None:
     """Put the quiz's questions in this order; the list must name each of them once."""
     items = {i.question_id: i for i in QuizItem.objects.select_for_update().filter(quiz=quiz)}
-    ids = [int(i) for i in question_ids]
+    ids = _question_ids(question_ids)
     if sorted(ids) != sorted(items):
         raise ValidationError({"questions": "List every question of the quiz exactly once."})
     for position, qid in enumerate(ids, start=1):

@@ -67,7 +67,9 @@ def current_school() -> School:
     return School.objects.select_related("plan").get(schema_name=connection.schema_name)
 
 
-def _limit(school: School, kind: str) -> int:
+def monthly_limit(school: School, kind: str) -> int:
+    """The school's monthly limit of ``kind``: its plan's, else the settings' default (0:
+    unlimited)."""
     if school.plan is not None:
         return getattr(school.plan, f"monthly_{kind}")
     return int(getattr(settings, _WHAT[kind][1]))
@@ -87,7 +89,7 @@ def ai_budget(kind: str, *, school: School | None = None) -> Budget:
     school = school or current_school()
     usage = AIUsage.objects.filter(school=school, month=month_start()).first()
     used = getattr(usage, kind) if usage else 0
-    return Budget(kind, _limit(school, kind), used, next_reset())
+    return Budget(kind, monthly_limit(school, kind), used, next_reset())
 
 
 def _exceeded(kind: str, *, limit: int, used: int, amount: int) -> QuotaExceeded:
@@ -108,13 +110,20 @@ def _exceeded(kind: str, *, limit: int, used: int, amount: int) -> QuotaExceeded
     return QuotaExceeded(message, resets_at=resets_at, limit=limit, used=used)
 
 
+def _check(kind: str, amount: int) -> None:
+    if kind not in _WHAT:
+        raise ValueError(f"unknown AI budget {kind!r}")
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
+        # A negative reservation would be a refund that skips the lock and the floor at zero.
+        raise ValueError(f"an AI budget amount is a whole number from 1 ({amount!r} given)")
+
+
 def ai_usage_reserve(kind: str, amount: int = 1, *, school: School | None = None) -> Budget:
     """Count ``amount`` of ``kind`` against this month's budget, or raise QuotaExceeded and
     count nothing."""
-    if kind not in _WHAT:
-        raise ValueError(f"unknown AI budget {kind!r}")
+    _check(kind, amount)
     school = school or current_school()
-    limit = _limit(school, kind)
+    limit = monthly_limit(school, kind)
     month = month_start()
     row = _usage_row(school, month)
     with transaction.atomic():
@@ -126,12 +135,17 @@ def ai_usage_reserve(kind: str, amount: int = 1, *, school: School | None = None
     return Budget(kind, limit, used + amount, next_reset())
 
 
-def ai_usage_release(kind: str, amount: int, *, school: School | None = None) -> None:
-    """Give back ``amount`` reserved but not used (never below zero)."""
+def ai_usage_release(
+    kind: str, amount: int, *, school: School | None = None, month: dt.date | None = None
+) -> None:
+    """Give back ``amount`` reserved but not used (never below zero). ``month``: the month it
+    was reserved in (``month_start(job.created_at)``), so that a job started on the 31st and
+    finished on the 1st refunds the month it was counted in; default: this month."""
     if amount <= 0:
         return
+    _check(kind, amount)
     school = school or current_school()
-    row = _usage_row(school, month_start())
+    row = _usage_row(school, month or month_start())
     with transaction.atomic():
         usage = AIUsage.objects.select_for_update().get(pk=row.pk)
         setattr(usage, kind, max(0, getattr(usage, kind) - amount))

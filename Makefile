@@ -41,9 +41,9 @@ test: install browser
 
 ## Benchmarks (bench/README.md) against their own embedded services under .data/bench; each
 ## writes its figures to bench/RESULTS.md. BENCH=provisioning (or roster_api, embedding,
-## ingestion) runs one. The retrieval bench loads a million passages; it has its own data folder:
+## ingestion, generation) runs one. The retrieval bench loads a million passages; it has its own data folder:
 ## make bench-retrieval.
-BENCH ?= provisioning roster_api embedding ingestion
+BENCH ?= provisioning roster_api embedding ingestion generation
 BENCH_ARGS ?=
 bench: install
 	@command -v wrk >/dev/null || echo "wrk not found (apt-get install -y wrk): roster_api falls back to an asyncio client"

@@ -67,6 +67,8 @@ class TutorConsumer(GuardedJsonConsumer):
         question = content.get("question")
         if not isinstance(question, str):
             return await self.send_error("The question must be text.")
+        from tenants.quotas import QuotaExceeded
+
         schema = self.scope["schema_name"]
         try:
             turn_id = await run_in_school(
@@ -74,6 +76,9 @@ class TutorConsumer(GuardedJsonConsumer):
             )
         except ValidationError as exc:
             return await self.send_error(" ".join(exc.messages))
+        except QuotaExceeded as exc:
+            # The school's monthly tutor budget is spent: say so, with the reset date.
+            return await self.send_error(exc.message)
         except Http404:
             return await self.close(code=CLOSE_FORBIDDEN)
         # Join the turn's group before the answer is queued, so no event can be missed.

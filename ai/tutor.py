@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -71,7 +72,11 @@ class Source:
 
 
 def tutor_turn_create(*, course: Course, asked_by: User | None, question: str, via: str = "web"):
-    """Record a question. The caller has checked that ``asked_by`` may see ``course``."""
+    """Record a question, counting it against the school's monthly tutor budget
+    (tenants.quotas.QuotaExceeded, and nothing recorded, when it is spent). The caller has
+    checked that ``asked_by`` may see ``course``."""
+    from tenants.quotas import TUTOR_QUESTIONS, ai_usage_reserve
+
     question = " ".join((question or "").split())
     if not question:
         raise ValidationError({"question": "Type a question first."})
@@ -80,7 +85,11 @@ def tutor_turn_create(*, course: Course, asked_by: User | None, question: str, v
         raise ValidationError(
             {"question": f"Questions can be at most {limit} characters ({len(question)} given)."}
         )
-    return TutorTurn.objects.create(course=course, asked_by=asked_by, question=question, via=via)
+    with transaction.atomic():
+        ai_usage_reserve(TUTOR_QUESTIONS, 1)
+        return TutorTurn.objects.create(
+            course=course, asked_by=asked_by, question=question, via=via
+        )
 
 
 def _words(text: str) -> list[str]:
@@ -294,6 +303,10 @@ def tutor_answer(turn_id: int, *, emit: Emit) -> TutorTurn:
     turn.latency_ms = int((time.monotonic() - started) * 1000)
     turn.answered_at = timezone.now()
     turn.save()
+    if turn.prompt_tokens or turn.completion_tokens:
+        from tenants.quotas import ai_tokens_record
+
+        ai_tokens_record(turn.prompt_tokens, turn.completion_tokens)
     emit({"type": "done", **tutor_turn_payload(turn)})
     return turn
 

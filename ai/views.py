@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.models import Course, Material
+from tenants.quotas import QuotaExceeded
 
 from . import selectors
 from .forms import MaterialUploadForm
@@ -326,6 +327,8 @@ def tutor(request, course_id: int):
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)
+        except QuotaExceeded as exc:
+            error = exc.message
         else:
             _queue_answer(turn.pk)
             messages.success(request, "Your question was sent; the answer appears below.")

@@ -71,6 +71,9 @@ class Question(models.Model):
     generator = models.CharField(max_length=200, blank=True)
     # The embedding of the current wording, for near-duplicate detection inside a course.
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    # Vectors of different models are not comparable: duplicates are only looked for among
+    # questions embedded by the school's current model (the rest are embedded again first).
+    embedding_model = models.CharField(max_length=200, blank=True)
     rejection_reason = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

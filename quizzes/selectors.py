@@ -5,13 +5,13 @@ admins, API keys) read it; students only ever see published quizzes, and never t
 from here. Ids from another course or school find nothing (404)."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from courses.models import Course
 from courses.selectors import can_manage_course, course_list_for
 
-from .models import Question, Quiz, QuizItem
+from .models import AttemptQuestion, Question, QuestionVersion, Quiz, QuizItem
 
 BANK_FILTERS = ("status", "kind", "topic", "objective", "difficulty", "job", "material", "search")
 
@@ -60,6 +60,16 @@ def question_get_for(user, question_id: int) -> Question:
         raise Http404("No such question.")
     _managed(user, question.course)
     return question
+
+
+def question_versions(question: Question) -> QuerySet[QuestionVersion]:
+    """Every version of the question, oldest first, each with ``shown``: whether an attempt
+    has shown it to a student (it is then frozen)."""
+    return (
+        QuestionVersion.objects.filter(question=question)
+        .annotate(shown=Exists(AttemptQuestion.objects.filter(version=OuterRef("pk"))))
+        .order_by("number")
+    )
 
 
 def question_topics(course: Course) -> list[str]:
@@ -114,7 +124,7 @@ def quiz_items(quiz: Quiz) -> QuerySet[QuizItem]:
     """The quiz's questions in order, with their current versions."""
     return (
         QuizItem.objects.filter(quiz=quiz)
-        .select_related("question__current_version")
+        .select_related("question__current_version", "question__source_material")
         .defer("question__embedding")
         .order_by("position", "id")
     )
@@ -123,7 +133,11 @@ def quiz_items(quiz: Quiz) -> QuerySet[QuizItem]:
 def generation_job_list(course: Course):
     from ai.models import GenerationJob
 
-    return GenerationJob.objects.filter(course=course).order_by("-created_at", "-id")
+    return (
+        GenerationJob.objects.filter(course=course)
+        .prefetch_related("materials")
+        .order_by("-created_at", "-id")
+    )
 
 
 def generation_job_get_for(user, job_id: int):

@@ -59,6 +59,7 @@ def question_create(
     generation_job=None,
     generator: str = "",
     embedding: list[float] | None = None,
+    embedding_model: str = "",
     **tags,
 ) -> Question:
     """Add a question to ``course``'s bank with its first version. ``source`` carries where it
@@ -81,6 +82,7 @@ def question_create(
         generation_job=generation_job,
         generator=generator[:200],
         embedding=embedding,
+        embedding_model=embedding_model if embedding is not None else "",
         created_by=created_by,
         **_clean_tags(tags),
     )
@@ -150,8 +152,10 @@ def question_update(
                     setattr(current, name, value)
                 current.save(update_fields=list(content))
             question.kind = new_kind
-            # The wording changed: its duplicate-detection vector is recomputed on demand.
+            # The wording changed: the next generation job embeds it again before it looks
+            # for duplicates (ai.generation.service).
             question.embedding = None
+            question.embedding_model = ""
     for name, value in tags.items():
         setattr(question, name, value)
     question.save()

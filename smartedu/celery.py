@@ -34,6 +34,10 @@ app.conf.beat_schedule = {
         "task": "ai.tasks.requeue_stalled_materials",
         "schedule": 60.0,
     },
+    "requeue-stalled-generation-jobs": {
+        "task": "ai.tasks.requeue_stalled_generation_jobs",
+        "schedule": 60.0,
+    },
 }
 app.autodiscover_tasks()
 
@@ -89,5 +93,7 @@ def _unbind_log_context(**kwargs) -> None:
 
 @worker_ready.connect
 def _pick_up_interrupted_work(sender=None, **kwargs) -> None:
-    """A worker that starts after a crash finds the ingestion jobs the crash interrupted."""
+    """A worker that starts after a crash finds the ingestion and generation jobs the crash
+    interrupted."""
     sender.app.send_task("ai.tasks.requeue_stalled_materials")
+    sender.app.send_task("ai.tasks.requeue_stalled_generation_jobs")

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", include("courses.urls")),
     path("courses/<int:course_id>/", include("ai.urls")),
+    path("courses/<int:course_id>/", include("quizzes.urls")),
     path("accounts/", include("accounts.urls")),
     path("school/", include("tenants.urls")),
     path("api/v1/", include("smartedu.api.urls")),

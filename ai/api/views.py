@@ -20,6 +20,7 @@ from ai import tutor
 from courses import selectors as course_selectors
 from courses.models import Course, Material
 from courses.services import materials as material_services
+from quizzes.api.serializers import QuotaErrorSerializer
 from smartedu.api.docs import error_responses
 from smartedu.api.errors import material_rejected_error
 from smartedu.api.pagination import StandardPagination, paginated_response
@@ -266,12 +267,19 @@ class CourseTutorApi(APIView):
             "The tutor answers only from the course's ready material, citing passages as [n] "
             "(`citations`). When the material does not cover the question, `supported` is false "
             "and the answer says so. The websocket `/ws/courses/{id}/tutor/` streams the same "
-            "answer as it is written."
+            "answer as it is written. Every question counts against the school's monthly "
+            "tutor budget; over it, nothing is recorded and the answer is 429 `quota_exceeded`."
         ),
         request=TutorQuestionInputSerializer,
         responses={
             200: TutorAnswerSerializer,
             **error_responses(400, 401, 403, 404, 503),
+            429: OpenApiResponse(
+                QuotaErrorSerializer,
+                description="`quota_exceeded`: the school has used this month's tutor "
+                "questions; `resets_at` says when the budget resets (also in `Retry-After`, "
+                "in seconds).",
+            ),
         },
     )
     def post(self, request, course_id: int):

@@ -34,9 +34,16 @@ ERROR_DESCRIPTIONS = {
         "Not allowed: a read-only key writing, a role that may not do this, or `school_suspended`."
     ),
     404: "No such object in this school.",
-    409: "The object is not in a state that allows this (e.g. `not_failed`).",
+    409: (
+        "The object is not in a state that allows this: `not_failed`, `in_use`, "
+        "`not_publishable`."
+    ),
     413: "`too_large`: a file is bigger than the school allows.",
     415: "`unsupported_type`: a file is not of a type we can read (or not what its name says).",
+    429: (
+        "`quota_exceeded`: the school's monthly AI budget does not cover this; the message and "
+        "`resets_at` say when it resets."
+    ),
     503: "`ai_unavailable` or `tutor_unavailable`: an AI provider failed this time; try again.",
 }
 

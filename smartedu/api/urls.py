@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("courses.api.urls")),
     path("", include("ai.api.urls")),
+    path("", include("quizzes.api.urls")),
 ]

@@ -37,6 +37,12 @@ SPECTACULAR_SETTINGS = {
         "MaterialStateEnum": "courses.models.Material.State",
         "MaterialKindEnum": "courses.models.Material.Kind",
         "TutorTurnStateEnum": "ai.models.TutorTurn.State",
+        "QuestionKindEnum": "quizzes.models.Question.Kind",
+        "QuestionStatusEnum": "quizzes.models.Question.Status",
+        "QuestionDifficultyEnum": "quizzes.models.Difficulty",
+        "QuizStateEnum": "quizzes.models.Quiz.State",
+        "GenerationJobStateEnum": "ai.models.GenerationJob.State",
+        "GenerationDifficultyEnum": "ai.models.GenerationJob.Difficulty",
     },
 }
 

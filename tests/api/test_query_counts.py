@@ -82,3 +82,77 @@ def test_enrollments_list_query_count_does_not_grow_with_rows(school_a, reader):
     many = queries_for(reader, url)
     # school by host, key, course (with its counts), count, page
     assert few == many == 5
+
+
+def _bank_questions(school, course, n: int, material=None, job=None) -> list:
+    from quizzes.services import question_create
+
+    with schema_context(school.schema):
+        return [
+            question_create(
+                course=course,
+                kind="single",
+                stem=f"Question {n}-{i}: what do mitochondria produce?",
+                options=[{"text": "ATP", "correct": True}, {"text": "DNA"}],
+                source={"material_id": material.pk, "page": 1} if material else None,
+                generation_job=job,
+            )
+            for i in range(n)
+        ]
+
+
+def test_question_bank_list_query_count_does_not_grow_with_rows(
+    school_a, reader, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ai.models import GenerationJob
+    from courses.services import material_upload
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    teacher = school_a.client(school_a.teacher)
+    with schema_context(school_a.schema):
+        course = course_create(code="Q-1", name="Quizzed", created_by=school_a.teacher)
+        material, _ = material_upload(
+            course=course,
+            upload=SimpleUploadedFile("cells.txt", b"Mitochondria produce ATP."),
+            uploaded_by=school_a.teacher,
+        )
+        job = GenerationJob.objects.create(course=course, count=50, kinds=["single"])
+    _bank_questions(school_a, course, 2)
+    url = f"/api/v1/courses/{course.pk}/questions/?page_size=500"
+    reader.get(url)
+    few = queries_for(reader, url)
+    few_teacher = queries_for(teacher, url)
+    _bank_questions(school_a, course, 30, material=material, job=job)
+    _bank_questions(school_a, course, 10)
+    assert reader.get(url).json()["count"] == 42
+    # school by host, key, course (with its counts), count, page (with versions and materials)
+    assert few == queries_for(reader, url) == 5
+    # school by host, session, user, course, "teaches it?", count, page
+    assert few_teacher == queries_for(teacher, url) == 7
+
+
+def test_quiz_detail_query_count_does_not_grow_with_questions(school_a, reader):
+    from quizzes.services import quiz_create, quiz_publish, quiz_questions_add
+
+    student = school_a.client(school_a.students[0])
+    with schema_context(school_a.schema):
+        course = course_create(code="Q-2", name="Quizzed", created_by=school_a.teacher)
+        enrollment_add(course=course, user=school_a.students[0])
+        quiz = quiz_create(course=course, title="Unit 1")
+    questions = _bank_questions(school_a, course, 2)
+    with schema_context(school_a.schema):
+        quiz_questions_add(quiz, [q.pk for q in questions])
+        quiz_publish(quiz)
+    url = f"/api/v1/quizzes/{quiz.pk}/"
+    reader.get(url)
+    few, few_student = queries_for(reader, url), queries_for(student, url)
+    more = _bank_questions(school_a, course, 25)
+    with schema_context(school_a.schema):
+        quiz_questions_add(quiz, [q.pk for q in more])
+    assert len(reader.get(url).json()["items"]) == 27
+    # school by host, key, quiz (with its course), items (with questions and versions)
+    assert few == queries_for(reader, url) == 4
+    # school by host, session, user, quiz, "teaches it?" twice, items
+    assert few_student == queries_for(student, url) == 7

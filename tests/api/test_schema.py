@@ -40,7 +40,39 @@ OPERATIONS = {
     ("/api/v1/courses/{course_id}/tutor/", "post"): "course_tutor_ask",
     ("/api/v1/courses/{course_id}/tutor/turns/", "get"): "course_tutor_turns_list",
     ("/api/v1/tutor/turns/{turn_id}/", "get"): "tutor_turns_retrieve",
+    # quiz generation, the question bank, quizzes and exchange formats
+    ("/api/v1/courses/{course_id}/generation-jobs/", "get"): "course_generation_jobs_list",
+    ("/api/v1/courses/{course_id}/generation-jobs/", "post"): "course_generation_jobs_create",
+    ("/api/v1/generation-jobs/{job_id}/", "get"): "generation_jobs_retrieve",
+    ("/api/v1/generation-jobs/{job_id}/questions/", "get"): "generation_job_questions_list",
+    ("/api/v1/courses/{course_id}/questions/", "get"): "course_questions_list",
+    ("/api/v1/courses/{course_id}/questions/", "post"): "course_questions_create",
+    (
+        "/api/v1/courses/{course_id}/questions/bulk-accept/",
+        "post",
+    ): "course_questions_bulk_accept",
+    ("/api/v1/courses/{course_id}/questions/import/", "post"): "course_questions_import",
+    ("/api/v1/questions/{question_id}/", "get"): "questions_retrieve",
+    ("/api/v1/questions/{question_id}/", "patch"): "questions_update",
+    ("/api/v1/questions/{question_id}/", "delete"): "questions_delete",
+    ("/api/v1/questions/{question_id}/accept/", "post"): "questions_accept",
+    ("/api/v1/questions/{question_id}/reject/", "post"): "questions_reject",
+    ("/api/v1/questions/{question_id}/regenerate/", "post"): "questions_regenerate",
+    ("/api/v1/questions/{question_id}/versions/", "get"): "question_versions_list",
+    ("/api/v1/courses/{course_id}/quizzes/", "get"): "course_quizzes_list",
+    ("/api/v1/courses/{course_id}/quizzes/", "post"): "course_quizzes_create",
+    ("/api/v1/quizzes/{quiz_id}/", "get"): "quizzes_retrieve",
+    ("/api/v1/quizzes/{quiz_id}/", "patch"): "quizzes_update",
+    ("/api/v1/quizzes/{quiz_id}/questions/", "post"): "quiz_questions_add",
+    ("/api/v1/quizzes/{quiz_id}/questions/{question_id}/", "delete"): "quiz_questions_remove",
+    ("/api/v1/quizzes/{quiz_id}/questions/order/", "put"): "quiz_questions_reorder",
+    ("/api/v1/quizzes/{quiz_id}/publish/", "post"): "quizzes_publish",
+    ("/api/v1/quizzes/{quiz_id}/unpublish/", "post"): "quizzes_unpublish",
+    ("/api/v1/quizzes/{quiz_id}/export/", "get"): "quizzes_export",
+    ("/api/v1/quizzes/{quiz_id}/export/warnings/", "get"): "quizzes_export_warnings",
 }
+# State changes that take no body, so there is nothing to be invalid.
+NO_BODY = ("deactivate/", "reactivate/", "/accept/", "/publish/", "/unpublish/")
 
 
 @pytest.fixture
@@ -76,7 +108,7 @@ def test_every_endpoint_is_documented_with_its_errors(schema):
         assert "403" in operation["responses"]
         if "{" in path:
             assert "404" in operation["responses"]
-        if method in ("post", "patch") and not path.endswith(("deactivate/", "reactivate/")):
+        if method in ("post", "patch", "put") and not path.endswith(NO_BODY):
             assert "400" in operation["responses"]
 
 
@@ -115,3 +147,46 @@ def test_swagger_ui_renders_from_our_own_static_files(school_a):
     assert "cdn" not in page.lower()
     for asset in assets:
         assert api(school_a).get(asset).status_code == 200, asset
+
+
+def test_quiz_endpoints_are_grouped_and_what_students_read_has_no_keys(schema):
+    tags = {
+        operation["operationId"]: operation["tags"]
+        for item in schema["paths"].values()
+        for operation in item.values()
+    }
+    assert tags["course_generation_jobs_create"] == tags["questions_regenerate"] == ["Generation"]
+    assert tags["course_questions_list"] == tags["questions_update"] == ["Question bank"]
+    assert tags["quizzes_publish"] == tags["quiz_questions_reorder"] == ["Quizzes"]
+    assert tags["quizzes_export"] == tags["course_questions_import"] == ["Exchange"]
+    components = schema["components"]["schemas"]
+    assert set(components["StudentQuizQuestion"]["properties"]) == {
+        "question",
+        "position",
+        "points",
+        "kind",
+        "stem",
+        "stem_html",
+        "options",
+        "unit",
+    }
+    assert set(components["StudentOption"]["properties"]) == {"id", "text"}
+    assert "items" not in components["StudentQuizDetail"]["properties"]
+    assert {"correct", "feedback"} <= set(components["QuestionOption"]["properties"])
+    assert components["QuestionKindEnum"]["enum"] == [
+        "single",
+        "multiple",
+        "true_false",
+        "short_answer",
+        "numeric",
+        "fill_blank",
+    ]
+    created = schema["paths"]["/api/v1/courses/{course_id}/generation-jobs/"]["post"]
+    assert set(created["responses"]) >= {"202", "400", "429"}
+    assert created["responses"]["429"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/QuotaExceededError"
+    }
+    export = schema["paths"]["/api/v1/quizzes/{quiz_id}/export/"]["get"]
+    (fmt,) = [p for p in export["parameters"] if p["name"] == "format"]
+    assert fmt["required"] is True
+    assert "X-SmartEdu-Export-Warnings" in export["description"]

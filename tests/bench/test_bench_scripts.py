@@ -3,6 +3,7 @@ a results file, and leaves no scratch database behind. Nothing here is timed; th
 come from `make bench` (bench/RESULTS.md)."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -173,3 +174,30 @@ def test_ingestion_bench_runs_a_real_worker_to_ready(tmp_path):
     assert float(end_to_end[1]) > 0
     assert "Peak resident memory" in text
     assert not database_exists("bench_smoke_ingestion")
+
+
+@pytest.mark.live
+def test_generation_bench_runs_real_jobs_through_a_worker(tmp_path):
+    results = tmp_path / "RESULTS.md"
+
+    done = run_bench(
+        "generation.py",
+        "--pages", "4",
+        "--questions", "4",
+        "--sample", "8",
+        "--runs", "1",
+        "--db", "bench_smoke_generation",
+        "--results", str(results),
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    text = results.read_text()
+    assert "**4 pages**" in text
+    jobs = table_rows(text, ("1: request → reviewable draft", "2: the same request again"))
+    assert [cells[1:3] for cells in jobs] == [["done", "4"], ["done", "4"]]
+    assert float(jobs[0][-1]) > 0
+    (timed,) = table_rows(text, ("median of 1, caches emptied",))
+    assert float(timed[3]) > 0
+    rerun = re.search(r"job 2 \(the same request as a job\): \*\*([\d.]+)%\*\*", text)
+    assert rerun and 0 <= float(rerun.group(1)) <= 100
+    assert not database_exists("bench_smoke_generation")

@@ -1,0 +1,248 @@
+"""Quizzes: the list (students see published ones), a quiz's questions (reorder, remove),
+its settings, publishing and export."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courses import selectors as course_selectors
+from courses.models import Course
+
+from .. import selectors, services
+from ..forms import QuizCreateForm, QuizSettingsForm, add_service_errors
+from ..models import Quiz
+from ..rendering import render as render_text
+from .access import (
+    EXPORT_FORMATS,
+    course_quiz,
+    exchange_module,
+    is_htmx,
+    managed_course,
+    visible_course,
+)
+
+
+def settings_summary(quiz: Quiz) -> list[str]:
+    """The quiz's settings in a few words each, for lists and for students."""
+    parts = [
+        f"{quiz.time_limit_minutes} minutes" if quiz.time_limit_minutes else "No time limit",
+        "Unlimited attempts"
+        if not quiz.attempts_allowed
+        else f"{quiz.attempts_allowed} attempt{'s' if quiz.attempts_allowed != 1 else ''}",
+        f"Feedback: {quiz.get_show_feedback_display().lower()}",
+    ]
+    if quiz.shuffle_questions:
+        parts.append("Questions shuffled")
+    if quiz.shuffle_options:
+        parts.append("Options shuffled")
+    if quiz.opens_at:
+        parts.append(f"Opens {quiz.opens_at:%-d %b %Y, %H:%M} UTC")
+    if quiz.closes_at:
+        parts.append(f"Closes {quiz.closes_at:%-d %b %Y, %H:%M} UTC")
+    return parts
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def quiz_list(request, course_id: int):
+    """The course's quizzes. Managers see all of them and create new ones; students see the
+    published ones."""
+    course = visible_course(request, course_id)
+    can_manage = course_selectors.can_manage_course(request.user, course)
+    form = None
+    status = 200
+    if can_manage:
+        form = QuizCreateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("Only the course's teachers and the school's admins do this.")
+        if form.is_valid():
+            try:
+                quiz = services.quiz_create(
+                    course=course, title=form.cleaned_data["title"], created_by=request.user
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"“{quiz.title}” was created. Add questions to it.")
+                return redirect("quizzes:quiz", course_id=course.pk, quiz_id=quiz.pk)
+        status = 400
+    quizzes = [
+        {"quiz": quiz, "summary": settings_summary(quiz)}
+        for quiz in selectors.quiz_list_for(request.user, course)
+    ]
+    return render(
+        request,
+        "quizzes/quiz_list.html",
+        {"course": course, "can_manage": can_manage, "quizzes": quizzes, "form": form},
+        status=status,
+    )
+
+
+def _quiz_items(quiz: Quiz) -> list[dict]:
+    return [
+        {"item": item, "stem_html": render_text(item.question.current_version.stem)}
+        for item in selectors.quiz_items(quiz)
+    ]
+
+
+def _quiz_context(request, course: Course, quiz: Quiz, **extra) -> dict:
+    exchange = exchange_module()
+    return {
+        "course": course,
+        "quiz": quiz,
+        "can_manage": True,
+        "items": _quiz_items(quiz),
+        "summary": settings_summary(quiz),
+        "description_html": render_text(quiz.description) if quiz.description else "",
+        "exports": EXPORT_FORMATS if exchange is not None else {},
+        **extra,
+    }
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def quiz_detail(request, course_id: int, quiz_id: int):
+    """A quiz: its questions (reorder, remove), its settings, publish and export. Students see
+    a published quiz's title, description and settings only."""
+    course = visible_course(request, course_id)
+    can_manage = course_selectors.can_manage_course(request.user, course)
+    quiz = course_quiz(request, course, quiz_id)
+    if not can_manage:
+        if request.method == "POST":
+            raise PermissionDenied("Only the course's teachers and the school's admins do this.")
+        return render(
+            request,
+            "quizzes/quiz_student.html",
+            {
+                "course": course,
+                "quiz": quiz,
+                "summary": settings_summary(quiz),
+                "description_html": render_text(quiz.description) if quiz.description else "",
+                "question_count": quiz.items.count(),
+            },
+        )
+    form = QuizSettingsForm.for_quiz(quiz, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.quiz_update(quiz, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect("quizzes:quiz", course_id=course.pk, quiz_id=quiz.pk)
+        quiz.refresh_from_db()  # the page shows what is stored; the form keeps what was typed
+        status = 400
+    return render(
+        request,
+        "quizzes/quiz_detail.html",
+        _quiz_context(request, course, quiz, form=form),
+        status=status,
+    )
+
+
+def _items_response(request, course: Course, quiz: Quiz, *, error: str = ""):
+    if not is_htmx(request):
+        if error:
+            messages.error(request, error)
+        return redirect("quizzes:quiz", course_id=course.pk, quiz_id=quiz.pk)
+    return render(
+        request,
+        "quizzes/_quiz_items.html",
+        {**_quiz_context(request, course, quiz), "items_error": error},
+    )
+
+
+@login_required
+@require_POST
+def quiz_item_move(request, course_id: int, quiz_id: int, question_id: int):
+    """Move a question one place up or down."""
+    course = managed_course(request, course_id)
+    quiz = course_quiz(request, course, quiz_id, manage=True)
+    order = [item.question_id for item in selectors.quiz_items(quiz)]
+    if question_id not in order:
+        raise Http404("That question is not in this quiz.")
+    index = order.index(question_id)
+    other = index - 1 if request.POST.get("direction") == "up" else index + 1
+    if 0 <= other < len(order):
+        order[index], order[other] = order[other], order[index]
+        services.quiz_questions_reorder(quiz, order)
+    return _items_response(request, course, quiz)
+
+
+@login_required
+@require_POST
+def quiz_item_remove(request, course_id: int, quiz_id: int, question_id: int):
+    course = managed_course(request, course_id)
+    quiz = course_quiz(request, course, quiz_id, manage=True)
+    try:
+        services.quiz_question_remove(quiz, question_id)
+    except ValidationError as exc:
+        return _items_response(request, course, quiz, error=" ".join(exc.messages))
+    if not is_htmx(request):
+        messages.success(request, "The question was taken out of the quiz; it stays in the bank.")
+    return _items_response(request, course, quiz)
+
+
+@login_required
+@require_POST
+def quiz_publish(request, course_id: int, quiz_id: int):
+    course = managed_course(request, course_id)
+    quiz = course_quiz(request, course, quiz_id, manage=True)
+    try:
+        services.quiz_publish(quiz)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"“{quiz.title}” is published: the course’s students see it.")
+    return redirect("quizzes:quiz", course_id=course.pk, quiz_id=quiz.pk)
+
+
+@login_required
+@require_POST
+def quiz_unpublish(request, course_id: int, quiz_id: int):
+    course = managed_course(request, course_id)
+    quiz = course_quiz(request, course, quiz_id, manage=True)
+    services.quiz_unpublish(quiz)
+    messages.success(request, f"“{quiz.title}” is hidden from students again.")
+    return redirect("quizzes:quiz", course_id=course.pk, quiz_id=quiz.pk)
+
+
+@login_required
+@require_GET
+def quiz_export(request, course_id: int, quiz_id: int, fmt: str):
+    """Download the quiz as QTI 2.1, Moodle XML or GIFT. When the format cannot carry
+    something the quiz holds, a page says what first, with the download beside it."""
+    course = managed_course(request, course_id)
+    quiz = course_quiz(request, course, quiz_id, manage=True)
+    exchange = exchange_module()
+    if exchange is None or fmt not in EXPORT_FORMATS:
+        raise Http404("No such export format.")
+    try:
+        result = exchange.quiz_export(quiz, fmt)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("quizzes:quiz", course_id=course.pk, quiz_id=quiz.pk)
+    if result.warnings and request.GET.get("download") != "1":
+        return render(
+            request,
+            "quizzes/export_warnings.html",
+            {
+                "course": course,
+                "quiz": quiz,
+                "fmt": fmt,
+                "label": EXPORT_FORMATS[fmt],
+                "result": result,
+            },
+        )
+    response = HttpResponse(result.data, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response

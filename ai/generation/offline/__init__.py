@@ -1,0 +1,235 @@
+"""The built-in offline quiz generator: questions drawn from the material itself, so quiz
+generation works with no network and no key.
+
+How it chooses:
+
+- **Sentences.** Each passage is cut into sentences (segtok). A sentence can carry a question
+  when it reads as a self-contained statement: 8–40 words, starts with a capital letter and ends
+  with a full stop, holds at least five content words, is not a question, a heading, a list
+  item or code (few symbols, mostly letters), and does not open with a word that points back
+  to an earlier sentence ("It", "This", "In the latter case", …). Sentences already used
+  (``exclude_evidence``, and earlier questions of the same call) are skipped, and so is one
+  that shares 60% of its content words with a used one. The more content words and key terms
+  a sentence holds, the earlier it is used; passages take turns so the questions spread over
+  the material.
+- **Key terms.** Candidate terms are runs of one to three words between stop words, verbs
+  (a list, plus the passage's own "to X"/"it Xs" verbs), generic words and punctuation, as in
+  RAKE; a run is kept when YAKE ranks it among the passage's key phrases, when it has several
+  words, or when the passage repeats it. Capitalised names, acronyms and code identifiers are
+  terms too, and numbers (asked by numeric questions). A term is one of six kinds: ``number``,
+  ``identifier``, ``acronym``, ``name``, ``phrase`` (several words) or ``word``. Easy
+  questions ask for a passage's most central terms (YAKE's ranking), hard ones for the rarer
+  ones of the material.
+- **Distractors** are terms *of the key's kind* found elsewhere in the material (numbers with
+  numbers, names with names, identifiers with identifiers, phrases with phrases), ranked by
+  cosine similarity to the key with the configured embedding model (``ai.embeddings``). Hard
+  questions take the closest ones, easy ones farther ones; a term too close to be wrong (≥ 0.92,
+  a variant of the key), sharing a word with the key, or stated by the evidence sentence is
+  never used. Numbers are ranked by closeness of value (and completed with near values when the
+  material has too few), not by embedding.
+- **Per kind**: single (the sentence with its key blanked, the key and three distractors);
+  multiple ("Which of these statements are true…": two sentences of the passage and two made
+  false by swapping a term for a related one of the same kind); true_false (a sentence as it
+  is, or with a term swapped, so the answer is False); short_answer (a definition sentence
+  "X is …" asks "Which term does the material describe as …?"; else the term missing from a
+  sentence), with singular/plural variants accepted; numeric (a number of the sentence blanked;
+  decimal numbers get half a unit of their last digit of tolerance; the unit next to it is
+  kept); fill_blank (a stem with exactly one ``____``).
+
+Every candidate cites its passage (``chunk_id``) and quotes the sentence(s) that support the key
+(``evidence``); it is checked by ``checks.check_grounding`` and ``quizzes.content`` before it is
+returned, so a question that would be graded wrongly is never offered. The output is a pure
+function of the input: the random choices are seeded from the passages and the request.
+
+Cost: YAKE runs once per passage looked at (cached per process); only the distractor pool of a
+sample of passages is embedded, in batches, and term vectors are cached per process.
+
+Layout: ``text`` (sentences: which can carry a question, blanking, numbers), ``terms`` (key
+terms, their kinds, a passage's cached analysis), ``distractors`` (the pool, embeddings, wrong
+answers), ``questions`` (one builder per kind); ``OfflineGenerator`` here ties them together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable
+
+# Re-exported (``as``): the tests and the bench read NUMBER_WORDS and clear the caches.
+from ..checks import NUMBER_WORDS as NUMBER_WORDS
+from ..checks import (
+    check_grounding,
+    content_words,
+    evidence_sentences,
+    normalize_evidence,
+)
+from ..types import Batch, Candidate, GenerationSpec, Passage
+from .distractors import _Run
+from .distractors import _vector_cache as _vector_cache
+from .questions import Questions
+from .terms import _analysis_cache as _analysis_cache
+from .terms import answer_variants, term_kind
+
+__all__ = ["OfflineGenerator", "normalize_evidence", "term_kind", "answer_variants"]
+
+NAME = "offline/extractive"
+KINDS = ("single", "multiple", "true_false", "short_answer", "numeric", "fill_blank")
+DIFFICULTIES = ("easy", "medium", "hard")
+KIND_LABELS = {
+    "single": "multiple-choice",
+    "multiple": "multiple-answer",
+    "true_false": "true/false",
+    "short_answer": "short-answer",
+    "numeric": "numeric",
+    "fill_blank": "fill-in-the-blank",
+}
+
+# Share of content words (Jaccard) from which two sentences say nearly the same thing.
+NEAR_REPEAT = 0.6
+
+
+def _seed(spec: GenerationSpec, passages, want, kinds, exclude) -> int:
+    digest = hashlib.sha256()
+    for part in (
+        repr((spec.count, tuple(spec.kinds), spec.difficulty, spec.topic, tuple(spec.objectives))),
+        repr((want, tuple(kinds))),
+        *(f"{p.chunk_id}:{hashlib.sha1(p.text.encode()).hexdigest()}" for p in passages),
+        *sorted(exclude),
+    ):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return int.from_bytes(digest.digest()[:8], "big")
+
+
+class OfflineGenerator(Questions):
+    """Extractive questions from the passages, with distractors from the material's related
+    terms. ``embed`` (texts → unit vectors) defaults to the configured embedder; ``self_check``
+    (default on) drops candidates that fail grounding or the content gate."""
+
+    name = NAME
+
+    def __init__(
+        self,
+        *,
+        embed: Callable[[list[str]], list[list[float]]] | None = None,
+        self_check: bool = True,
+    ) -> None:
+        self._embed = embed
+        self._self_check = self_check
+        # What the last call dropped, and why (for benches and debugging; not user-facing).
+        self.last_skipped: list[tuple[str, str]] = []
+
+    # --- the contract --------------------------------------------------------------------------
+
+    def generate(
+        self,
+        spec: GenerationSpec,
+        passages: list[Passage],
+        *,
+        want: int,
+        kinds: list[str],
+        exclude_evidence: set[str] = frozenset(),
+    ) -> Batch:
+        """Up to ``want`` candidates from ``passages``, kinds taking turns in the order of
+        ``kinds``; none reuses a sentence in ``exclude_evidence`` (normalized with
+        ``normalize_evidence`` or ``checks.evidence_sentences``). Deterministic."""
+        batch = Batch()
+        kinds = [k for k in (kinds or spec.kinds or ["single"]) if k in KINDS] or ["single"]
+        passages = [p for p in passages if p.text and p.text.strip()]
+        if want <= 0 or not passages:
+            return batch
+        excluded = set()
+        for entry in exclude_evidence:
+            excluded.add(normalize_evidence(entry))
+            excluded.update(evidence_sentences(entry))
+        rng = random.Random(_seed(spec, passages, want, kinds, excluded))
+        order = list(passages)
+        rng.shuffle(order)
+        run = self._prepare(spec, order, rng)
+        run.used |= excluded
+        run.used_words = [frozenset(content_words(e)) for e in excluded]
+        exhausted: set[str] = set()
+        cursor = 0
+        for index in range(want):
+            wanted = kinds[index % len(kinds)]
+            tries = [wanted] + [k for k in kinds if k != wanted]
+            difficulty = spec.difficulty
+            if difficulty not in DIFFICULTIES:
+                difficulty = DIFFICULTIES[index % 3]
+            made = None
+            for kind in tries:
+                if kind in exhausted:
+                    continue
+                made, cursor = self._one(run, kind, difficulty, cursor)
+                if made is not None:
+                    break
+                exhausted.add(kind)
+            if made is None:
+                break
+            batch.candidates.append(made)
+        # One fixed sentence per type, so a job that calls this many times repeats no note.
+        for kind in dict.fromkeys(k for k in kinds if k in exhausted):
+            batch.notes.append(
+                f"Some passages offered no sentence for a {KIND_LABELS[kind]} question; "
+                "other requested types were made from them instead."
+            )
+        self.last_skipped = run.skipped
+        return batch
+
+    # --- choosing ------------------------------------------------------------------------------
+
+    def _one(self, run: _Run, kind: str, difficulty: str, cursor: int):
+        """The next candidate of ``kind``, trying passages in turn from ``cursor``."""
+        builder = getattr(self, f"_build_{kind}")
+        count = len(run.order)
+        for step in range(count):
+            position = (cursor + step) % count
+            analysis = run.analysis(position)
+            order = analysis.usable
+            if kind == "short_answer":
+                # Definitions make the best short-answer questions: try them first.
+                order = sorted(order, key=lambda i: not self._DEFINITION.match(
+                    analysis.sentences[i]))  # fmt: skip
+            for index in order:
+                sentence = analysis.sentences[index]
+                if normalize_evidence(sentence) in run.used:
+                    continue
+                words = frozenset(content_words(sentence))
+                if any(len(words & w) >= NEAR_REPEAT * len(words | w) for w in run.used_words):
+                    continue
+                candidate = builder(run, analysis, index, difficulty)
+                if candidate is None:
+                    continue
+                reason = self._verdict(candidate, analysis.passage)
+                if reason is not None:
+                    run.skipped.append((reason, candidate.stem))
+                    continue
+                for piece in [sentence, *evidence_sentences(candidate.evidence)]:
+                    run.used.add(normalize_evidence(piece))
+                    run.used_words.append(frozenset(content_words(piece)))
+                candidate.difficulty = difficulty
+                candidate.topic = (run.spec.topic or analysis.topic)[:200]
+                return candidate, position + 1
+        return None, cursor
+
+    def _verdict(self, candidate: Candidate, passage: Passage) -> str | None:
+        if not self._self_check:
+            return None
+        reason = check_grounding(candidate, passage)
+        if reason is not None:
+            return reason
+        from django.core.exceptions import ValidationError
+
+        from quizzes.content import question_content_clean
+
+        try:
+            question_content_clean(
+                kind=candidate.kind,
+                stem=candidate.stem,
+                options=candidate.options,
+                answer=candidate.answer,
+                explanation=candidate.explanation,
+            )
+        except ValidationError as exc:
+            return "; ".join(exc.messages)
+        return None

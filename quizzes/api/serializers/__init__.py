@@ -1,0 +1,96 @@
+"""Explicit input and output shapes of the generation, question bank, quiz and exchange API.
+
+Two audiences read quizzes: the people who run a course (and API keys) see every question with
+its key; students see published quizzes through the Student* serializers, which are built
+from an allow-list of fields so a key can never slip through by adding a field elsewhere."""
+
+from .bank import (
+    KIND_ERRORS,
+    AnswerInputSerializer,
+    AnswerSerializer,
+    BulkAcceptResultSerializer,
+    OptionInputSerializer,
+    OptionSerializer,
+    QuestionCreateInputSerializer,
+    QuestionFilterSerializer,
+    QuestionIdsInputSerializer,
+    QuestionOutputSerializer,
+    QuestionRejectInputSerializer,
+    QuestionUpdatedSerializer,
+    QuestionUpdateInputSerializer,
+    QuestionVersionOutputSerializer,
+    SourceSerializer,
+)
+from .exchange import (
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
+    ExportQuerySerializer,
+    ExportWarningsSerializer,
+    ImportedQuestionSerializer,
+    ImportInputSerializer,
+    ImportReportSerializer,
+)
+from .generation import (
+    GenerationJobCreateInputSerializer,
+    GenerationJobFilterSerializer,
+    GenerationJobOutputSerializer,
+)
+from .quizzes import (
+    QuizCreateInputSerializer,
+    QuizDetailOutputSerializer,
+    QuizFilterSerializer,
+    QuizItemOutputSerializer,
+    QuizOutputSerializer,
+    QuizQuestionsAddInputSerializer,
+    QuizQuestionsOrderInputSerializer,
+    QuizUpdateInputSerializer,
+)
+from .quota import QuotaErrorDetailSerializer, QuotaErrorSerializer
+from .students import (
+    StudentOptionSerializer,
+    StudentQuizDetailSerializer,
+    StudentQuizQuestionSerializer,
+    StudentQuizSerializer,
+)
+
+__all__ = [
+    "OptionSerializer",
+    "AnswerSerializer",
+    "OptionInputSerializer",
+    "AnswerInputSerializer",
+    "SourceSerializer",
+    "KIND_ERRORS",
+    "QuestionOutputSerializer",
+    "QuestionUpdatedSerializer",
+    "QuestionVersionOutputSerializer",
+    "QuestionFilterSerializer",
+    "QuestionCreateInputSerializer",
+    "QuestionUpdateInputSerializer",
+    "QuestionRejectInputSerializer",
+    "QuestionIdsInputSerializer",
+    "BulkAcceptResultSerializer",
+    "GenerationJobCreateInputSerializer",
+    "GenerationJobOutputSerializer",
+    "GenerationJobFilterSerializer",
+    "QuizCreateInputSerializer",
+    "QuizUpdateInputSerializer",
+    "QuizQuestionsAddInputSerializer",
+    "QuizQuestionsOrderInputSerializer",
+    "QuizOutputSerializer",
+    "QuizItemOutputSerializer",
+    "QuizDetailOutputSerializer",
+    "QuizFilterSerializer",
+    "StudentOptionSerializer",
+    "StudentQuizQuestionSerializer",
+    "StudentQuizSerializer",
+    "StudentQuizDetailSerializer",
+    "EXPORT_FORMATS",
+    "IMPORT_FORMATS",
+    "ExportQuerySerializer",
+    "ExportWarningsSerializer",
+    "ImportInputSerializer",
+    "ImportedQuestionSerializer",
+    "ImportReportSerializer",
+    "QuotaErrorDetailSerializer",
+    "QuotaErrorSerializer",
+]

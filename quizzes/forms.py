@@ -10,7 +10,7 @@ from ai.models import GenerationJob
 
 from .content import MAX_OPTIONS
 from .models import Difficulty, Question, Quiz
-from .services import ATTEMPTS_MAX, TIME_LIMIT_MAX_MINUTES
+from .services import ATTEMPTS_MAX, QUIZ_SETTING_FIELDS, TIME_LIMIT_MAX_MINUTES
 
 CHOICE_KINDS = (Question.Kind.SINGLE, Question.Kind.MULTIPLE)
 TEXT_KINDS = (Question.Kind.SHORT_ANSWER, Question.Kind.FILL_BLANK)
@@ -163,12 +163,12 @@ class QuestionEditForm(forms.Form):
             )
         else:
             self.fields["value"] = forms.CharField(
-                label="Correct value", initial=_number_text(answer.get("value"))
+                label="Correct value", initial=number_text(answer.get("value"))
             )
             self.fields["tolerance"] = forms.CharField(
                 label="Tolerance (±)",
                 required=False,
-                initial=_number_text(answer.get("tolerance")),
+                initial=number_text(answer.get("tolerance")),
                 help_text="Answers within this distance of the value count as right.",
             )
             self.fields["unit"] = forms.CharField(
@@ -220,7 +220,7 @@ class QuestionEditForm(forms.Form):
         return values
 
 
-def _number_text(value) -> str:
+def number_text(value) -> str:
     if value is None:
         return ""
     number = float(value)
@@ -273,20 +273,7 @@ class QuizSettingsForm(forms.Form):
 
     @classmethod
     def for_quiz(cls, quiz: Quiz, data=None) -> "QuizSettingsForm":
-        initial = {
-            name: getattr(quiz, name)
-            for name in (
-                "title",
-                "description",
-                "time_limit_minutes",
-                "attempts_allowed",
-                "shuffle_questions",
-                "shuffle_options",
-                "show_feedback",
-                "opens_at",
-                "closes_at",
-            )
-        }
+        initial = {name: getattr(quiz, name) for name in QUIZ_SETTING_FIELDS}
         return cls(data, initial=initial)
 
 

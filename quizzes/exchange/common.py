@@ -380,6 +380,46 @@ def is_full_credit(fraction: float) -> bool:
     return abs(fraction - 100.0) < 0.01
 
 
+def typed_answer_losses(
+    parsed: ParsedQuestion, dropped: list[tuple[str, float]], feedback: bool
+) -> None:
+    """Say what a typed-answer question loses: the answers that did not give full credit
+    (text, fraction %) and, when the file had any, the feedback on individual answers."""
+    if dropped:
+        parsed.warnings.append(
+            "Answers that gave partial or no credit are not kept: "
+            + ", ".join(f"“{t}” {format_fraction(f)}%" for t, f in dropped)
+            + "."
+        )
+    if feedback:
+        parsed.warnings.append("Feedback on individual answers is not kept.")
+
+
+def numeric_key(
+    parsed: ParsedQuestion,
+    keys: list[tuple[float, float]],
+    others: list[tuple[float, float, float]],
+) -> tuple[float, float]:
+    """The (value, tolerance) the bank keeps of a numeric question: the first full-credit one
+    of ``keys`` (which must not be empty). The bank holds one accepted value, so the other keys
+    and the part-credit ``others`` (value, tolerance, fraction %) are reported as dropped."""
+    value, tolerance = keys[0]
+    if len(keys) > 1 or others:
+        parsed.warnings.append(
+            "Only one accepted value is kept "
+            f"({format_number(value)} ± {format_number(tolerance)}); dropped: "
+            + ", ".join(
+                [f"{format_number(v)} ± {format_number(t)}" for v, t in keys[1:]]
+                + [
+                    f"{format_number(v)} ± {format_number(t)} ({format_fraction(f)}%)"
+                    for v, t, f in others
+                ]
+            )
+            + "."
+        )
+    return value, tolerance
+
+
 def choice_losses(
     parsed: ParsedQuestion, answers: list[tuple[str, float, str]], *, single: bool
 ) -> None:

@@ -27,10 +27,12 @@ from .common import (
     guess_text_kind,
     html_to_text,
     is_full_credit,
+    numeric_key,
     tag_strings,
     tags_from_strings,
     too_many_answers,
     too_many_questions,
+    typed_answer_losses,
 )
 
 FORMAT_NAME = "GIFT"
@@ -361,14 +363,7 @@ def _read_short_answer(answer_text: str, parsed: ParsedQuestion, text_of) -> Non
     if not accepted:
         parsed.skip("No correct answer: no answer gives full credit.")
         return
-    if dropped:
-        parsed.warnings.append(
-            "Answers that gave partial or no credit are not kept: "
-            + ", ".join(f"“{t}” {format_fraction(w)}%" for t, w in dropped)
-            + "."
-        )
-    if feedback:
-        parsed.warnings.append("Feedback on individual answers is not kept.")
+    typed_answer_losses(parsed, dropped, feedback)
     parsed.answer = {"accepted": accepted, "case_sensitive": False}
 
 
@@ -411,20 +406,7 @@ def _read_numeric(block: _Block, offset: int, body: str, parsed: ParsedQuestion)
     if not keys:
         parsed.skip("No correct answer: no value gives full credit.")
         return
-    value, tolerance = keys[0]
-    if len(keys) > 1 or others:
-        parsed.warnings.append(
-            "Only one accepted value is kept "
-            f"({format_number(value)} ± {format_number(tolerance)}); dropped: "
-            + ", ".join(
-                [f"{format_number(v)} ± {format_number(t)}" for v, t in keys[1:]]
-                + [
-                    f"{format_number(v)} ± {format_number(t)} ({format_fraction(w)}%)"
-                    for v, t, w in others
-                ]
-            )
-            + "."
-        )
+    value, tolerance = numeric_key(parsed, keys, others)
     if feedback:
         parsed.warnings.append("Feedback on individual values is not kept.")
     parsed.answer = {"value": value, "tolerance": tolerance, "unit": ""}

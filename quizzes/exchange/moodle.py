@@ -24,11 +24,13 @@ from .common import (
     guess_text_kind,
     html_to_text,
     is_full_credit,
+    numeric_key,
     parse_xml_safely,
     tag_strings,
     tags_from_strings,
     too_many_answers,
     too_many_questions,
+    typed_answer_losses,
 )
 
 FORMAT_NAME = "Moodle XML"
@@ -319,14 +321,7 @@ def _read_short_answer(question, parsed: ParsedQuestion) -> None:
     if not accepted:
         parsed.skip("No correct answer: no answer gives full credit (fraction 100).")
         return
-    if dropped:
-        parsed.warnings.append(
-            "Answers that gave partial or no credit are not kept: "
-            + ", ".join(f"“{t}” {format_fraction(f)}%" for t, f in dropped)
-            + "."
-        )
-    if feedback:
-        parsed.warnings.append("Feedback on individual answers is not kept.")
+    typed_answer_losses(parsed, dropped, feedback)
     if any("*" in a for a in accepted):
         parsed.warnings.append(
             "Moodle's * wildcard is not supported: an answer with * must be typed as written."
@@ -358,20 +353,7 @@ def _read_numeric(question, parsed: ParsedQuestion) -> None:
     if not keys:
         parsed.skip("No correct answer: no value gives full credit (fraction 100).")
         return
-    value, tolerance = keys[0]
-    if len(keys) > 1 or others:
-        parsed.warnings.append(
-            "Only one accepted value is kept "
-            f"({format_number(value)} ± {format_number(tolerance)}); dropped: "
-            + ", ".join(
-                [f"{format_number(v)} ± {format_number(t)}" for v, t in keys[1:]]
-                + [
-                    f"{format_number(v)} ± {format_number(t)} ({format_fraction(f)}%)"
-                    for v, t, f in others
-                ]
-            )
-            + "."
-        )
+    value, tolerance = numeric_key(parsed, keys, others)
     unit = ""
     units = question.findall("units/unit")
     for unit_el in units:

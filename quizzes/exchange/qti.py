@@ -112,49 +112,39 @@ def _markdown_into(parent, text: str, *, inline: bool = False, blank=None) -> No
     _copy_node(fragment, parent, blank)
 
 
+def _response_declaration(item_el, cardinality: str, base_type: str):
+    return _sub(
+        item_el,
+        "responseDeclaration",
+        identifier="RESPONSE",
+        cardinality=cardinality,
+        baseType=base_type,
+    )
+
+
 def _declarations(item_el, item: ExportItem) -> None:
     kind = item.kind
-    if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
-        response = _sub(
-            item_el,
-            "responseDeclaration",
-            identifier="RESPONSE",
-            cardinality="single",
-            baseType="identifier",
+    if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE, Question.Kind.MULTIPLE):
+        multiple = kind == Question.Kind.MULTIPLE
+        response = _response_declaration(
+            item_el, "multiple" if multiple else "single", "identifier"
         )
         correct = _sub(response, "correctResponse")
         for option in item.options:
             if option.get("correct"):
                 _sub(correct, "value").text = option["id"]
-    elif kind == Question.Kind.MULTIPLE:
-        response = _sub(
-            item_el,
-            "responseDeclaration",
-            identifier="RESPONSE",
-            cardinality="multiple",
-            baseType="identifier",
-        )
-        correct = _sub(response, "correctResponse")
-        for option in item.options:
-            if option.get("correct"):
-                _sub(correct, "value").text = option["id"]
-        # Whole numbers, divided by the number of correct options in responseProcessing, so
-        # full marks are exactly 1 (thirds summed in floats are not).
-        n_correct = sum(1 for o in item.options if o.get("correct")) or 1
-        mapping = _sub(
-            response, "mapping", lowerBound="0", upperBound=str(n_correct), defaultValue="0"
-        )
-        for option in item.options:
-            value = "1" if option.get("correct") else "-1"
-            _sub(mapping, "mapEntry", mapKey=option["id"], mappedValue=value)
+        if multiple:
+            # Whole numbers, divided by the number of correct options in responseProcessing, so
+            # full marks are exactly 1 (thirds summed in floats are not).
+            n_correct = sum(1 for o in item.options if o.get("correct")) or 1
+            mapping = _sub(
+                response, "mapping", lowerBound="0", upperBound=str(n_correct), defaultValue="0"
+            )
+            for option in item.options:
+                value = "1" if option.get("correct") else "-1"
+                _sub(mapping, "mapEntry", mapKey=option["id"], mappedValue=value)
     elif kind in (Question.Kind.SHORT_ANSWER, Question.Kind.FILL_BLANK):
-        response = _sub(
-            item_el,
-            "responseDeclaration",
-            identifier="RESPONSE",
-            cardinality="single",
-            baseType="string",
-        )
+        response = _response_declaration(item_el, "single", "string")
         accepted = item.answer.get("accepted", [])
         correct = _sub(response, "correctResponse")
         _sub(correct, "value").text = accepted[0] if accepted else ""
@@ -163,13 +153,7 @@ def _declarations(item_el, item: ExportItem) -> None:
         for text in accepted:
             _sub(mapping, "mapEntry", mapKey=text, mappedValue="1", caseSensitive=case)
     else:
-        response = _sub(
-            item_el,
-            "responseDeclaration",
-            identifier="RESPONSE",
-            cardinality="single",
-            baseType="float",
-        )
+        response = _response_declaration(item_el, "single", "float")
         correct = _sub(response, "correctResponse")
         _sub(correct, "value").text = format_number(item.answer["value"])
     for identifier, cardinality, base, default in (

@@ -21,7 +21,7 @@ from ai.models import GenerationJob
 from courses.models import Course
 
 from .. import selectors, services
-from ..forms import ImportForm, QuestionEditForm, RejectForm, add_service_errors
+from ..forms import ImportForm, QuestionEditForm, RejectForm, add_service_errors, number_text
 from ..models import AttemptQuestion, Difficulty, Question
 from ..rendering import render as render_text
 from .access import (
@@ -111,7 +111,12 @@ def _cards(course: Course, questions, *, next_url: str) -> list[Card]:
         if card.job is not None:
             card.replacements = made.get(card.job.pk, [])
         if question.kind == Question.Kind.NUMERIC:
-            card.numeric = version.answer
+            # 4, not 4.0: the value as a teacher would write it.
+            card.numeric = {
+                **version.answer,
+                "value": number_text(version.answer.get("value")),
+                "tolerance": number_text(version.answer.get("tolerance") or None),
+            }
         elif version.options:
             card.options = [
                 {

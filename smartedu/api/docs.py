@@ -35,8 +35,7 @@ ERROR_DESCRIPTIONS = {
     ),
     404: "No such object in this school.",
     409: (
-        "The object is not in a state that allows this: `not_failed`, `in_use`, "
-        "`not_publishable`."
+        "The object is not in a state that allows this: `not_failed`, `in_use`, `not_publishable`."
     ),
     413: "`too_large`: a file is bigger than the school allows.",
     415: "`unsupported_type`: a file is not of a type we can read (or not what its name says).",

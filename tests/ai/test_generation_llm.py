@@ -678,3 +678,78 @@ def test_a_generated_question_carries_the_learning_objective_asked_for(cells, re
 
     (question,) = drafts(school, job)
     assert question.objective == "Explain cellular respiration"
+
+
+# --- script in generated and uploaded text never reaches a page as markup ------------------------
+
+
+def _all_text(question) -> list[str]:
+    version = question.current_version
+    return [
+        version.stem,
+        version.explanation,
+        *(o["text"] for o in version.options),
+        *(o["feedback"] for o in version.options),
+    ]
+
+
+def test_script_written_by_the_model_is_stored_as_harmless_text(cells, remote):
+    from quizzes.rendering import render
+    from tests.quizzes.test_rendering import assert_inert
+
+    school, course, _ = cells
+    hostile = {
+        **ATP_QUESTION,
+        "stem": "What do <script>alert(1)</script>mitochondria <b>produce</b>?",
+        "options": [
+            {"text": "ATP", "correct": True, "feedback": "<img src=x onerror=alert(2)>Right."},
+            {"text": "Chlorophyll <svg onload=alert(3)>", "correct": False, "feedback": ""},
+            {"text": "Starch", "correct": False, "feedback": "[see](javascript:alert(4))"},
+            {"text": "Insulin", "correct": False, "feedback": ""},
+        ],
+        "explanation": '<a href="javascript:alert(5)">Mitochondria</a> make ATP.',
+    }
+    remote.script(fake.reply_json({"questions": [hostile]}))
+
+    job, _ = run_job(school, course, count=1)
+
+    (question,) = drafts(school, job)
+    texts = _all_text(question)
+    assert question.current_version.stem == "What do mitochondria produce?"
+    assert not any("<script" in t or "onerror" in t or "<svg" in t for t in texts)
+    for text in texts:
+        assert_inert(render(text))
+
+
+def test_script_in_uploaded_material_never_reaches_a_generated_question(
+    school_a, settings, tmp_path
+):
+    from quizzes.rendering import render
+    from tests.quizzes.test_rendering import assert_inert
+
+    settings.LLM_PROVIDER = "offline"
+    course = course_with_people(school_a, code="XSS-101")
+    text = (
+        "# Cells\n\n"
+        "Mitochondria are the organelles that produce most of the cell's ATP through cellular "
+        "respiration <img src=x onerror=alert(1)>. The Calvin cycle happens in the stroma and "
+        "fixes carbon dioxide into sugar <script>alert(2)</script>. Ribosomes build proteins by "
+        "reading messenger RNA [click](javascript:alert(3)). Chloroplasts contain the green "
+        "pigment chlorophyll that captures light energy for photosynthesis.\n"
+    )
+    material, _ = upload(school_a, course, samples.text_file(tmp_path, text, name="cells.md"))
+    assert ingest_in_process(school_a, material.pk).state == "ready"
+
+    job, _ = run_job(school_a, course, count=4, kinds=("single", "true_false", "fill_blank"))
+
+    questions = drafts(school_a, job)
+    assert questions, job.notes
+    for question in questions:
+        for stored in [*_all_text(question), question.source_quote]:
+            assert "<script" not in stored and "onerror=" not in stored
+            assert_inert(render(stored))
+    page = school_a.client(school_a.teacher).get(f"/courses/{course.pk}/questions/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "<script>alert" not in body and "onerror=alert" not in body
+    assert 'href="javascript:' not in body

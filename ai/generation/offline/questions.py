@@ -20,6 +20,31 @@ UNITS = frozenset(
 )
 
 
+_IRREGULAR_PLURAL_ENDINGS = ("i", "ae", "ia", "men", "children", "people", "data")
+
+
+def _plural(term: str) -> bool:
+    """Whether a term reads as plural ("cells", "nuclei", "algae"), roughly: enough to keep
+    "two identical nuclei" from becoming "two four bases" or "a cell" from becoming "a nuclei"."""
+    last = term.split()[-1].lower() if term.split() else ""
+    if last.endswith(("ss", "us", "is", "ics")):
+        return False
+    return last.endswith("s") or last.endswith(_IRREGULAR_PLURAL_ENDINGS)
+
+
+def _fits(before: str, term: str, replacement: str) -> bool:
+    """Whether ``replacement`` can stand where ``term`` stood in a sentence without breaking its
+    grammar: the same number (singular/plural), and no number word right after another."""
+    previous = before.split()[-1].lower().strip("(\"'") if before.split() else ""
+    first = replacement.split()[0].lower() if replacement.split() else ""
+    counted = previous.isdigit() or previous in NUMBER_WORDS
+    if counted and (first.isdigit() or first in NUMBER_WORDS):
+        return False
+    if not re.fullmatch(r"[A-Za-z][A-Za-z' -]*", term):
+        return True  # code, numbers and the like: no grammar to keep
+    return _plural(term) == _plural(replacement)
+
+
 class Questions(Distractors):
     """The question-building half of ``OfflineGenerator`` (a mixin): ``_build_<kind>`` makes one
     candidate of that kind from one sentence, or returns None."""
@@ -41,14 +66,15 @@ class Questions(Distractors):
         (false statement, the term taken out, the term put in), or None."""
         passage_sentences = analysis.sentences
         for term in self._keys(run, analysis, sentence, difficulty):
-            replacement = self._related(run, term.text, term.kind, sentence, difficulty, 1)
-            if not replacement:
-                continue
             (match,) = _occurrences(term.text, sentence)
-            statement = _replace(sentence, match, replacement[0])
+            related = self._related(run, term.text, term.kind, sentence, difficulty, 4)
+            fitting = [r for r in related if _fits(sentence[: match.start()], term.text, r)]
+            if not fitting:
+                continue
+            statement = _replace(sentence, match, fitting[0])
             if any(states(s, statement) for s in passage_sentences):
                 continue
-            return statement, match.group(0), replacement[0]
+            return statement, match.group(0), fitting[0]
         return None
 
     def _source(self, analysis: _Analysis) -> str:

@@ -753,3 +753,36 @@ def test_script_in_uploaded_material_never_reaches_a_generated_question(
     body = page.content.decode()
     assert "<script>alert" not in body and "onerror=alert" not in body
     assert 'href="javascript:' not in body
+
+
+def test_a_swapped_term_keeps_the_sentence_grammatical(school_a, settings, tmp_path):
+    """The demo course's own material through a whole job: a term swapped into a false
+    statement is singular where the original was singular and plural where it was plural, and
+    no number lands right after another ("two identical nuclei" never becomes "two four
+    bases")."""
+    import re
+    from pathlib import Path
+
+    from ai.generation.checks import true_false_statement
+
+    settings.LLM_PROVIDER = "offline"
+    course = course_with_people(school_a, code="DEMO-101")
+    demo = Path(__file__).resolve().parents[2] / "tenants" / "demo" / "cells-and-energy.md"
+    material, _ = upload(school_a, course, demo)
+    assert ingest_in_process(school_a, material.pk).state == "ready"
+    kinds = ("single", "multiple", "true_false", "short_answer", "numeric", "fill_blank")
+
+    job, _ = run_job(school_a, course, count=12, kinds=kinds)
+
+    swapped = []
+    for question in drafts(school_a, job):
+        version = question.current_version
+        if question.kind == "multiple":
+            swapped += [o["text"] for o in version.options if not o["correct"]]
+        elif question.kind == "true_false" and not version.options[0]["correct"]:
+            swapped.append(true_false_statement(version.stem))
+    assert len(swapped) >= 3, job.notes
+    number = r"(\d+|two|three|four|five|six|seven|eight|nine|ten)"
+    for statement in swapped:
+        assert not re.search(rf"\b{number}\s+{number}\b", statement, re.IGNORECASE), statement
+        assert not re.search(r"\b(a|an)\s+\w*\s*(nuclei|cells|algae)\b", statement, re.I), statement

@@ -287,3 +287,13 @@ class ImportForm(forms.Form):
         help_text=f"At most {settings.QUIZ_IMPORT_MAX_BYTES // (1024 * 1024)} MB. Imported "
         "questions join the bank as drafts, for you to review.",
     )
+
+    def clean_file(self):
+        # Checked before the file is read: an upload far over the limit never reaches memory.
+        upload = self.cleaned_data["file"]
+        limit = settings.QUIZ_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"“{upload.name}” is {upload.size:,} bytes; files can be at most {limit:,} bytes."
+            )
+        return upload

@@ -18,6 +18,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CLEAN_ROUNDS_MAX = 10
 _SPACES_RE = re.compile(r"[ \t]+")
 # Script and style elements lose their content too; comments and CDATA go whole.
 _DROP_BLOCK_RE = re.compile(
@@ -83,8 +84,9 @@ def clean_text(text: str | None, *, max_length: int | None = None) -> str:
     # Only what really looks like markup goes ("x < y" and "a<b" are text, not tags). Removing
     # one tag can join the pieces of another ("<scr<b>ipt>"), and decoding can complete one
     # ("<scr&#105;pt>"), so repeat until nothing changes (each round that changes something
-    # shortens the text, so this ends).
-    while True:
+    # shortens the text, so this ends). Rounds are capped: text nested deeper than that is hostile,
+    # and what is left of it is still only text that ``render`` escapes.
+    for _ in range(CLEAN_ROUNDS_MAX):
         before = text
         if "<" in text:
             text = _TAG_RE.sub(_strip_tag, _DROP_BLOCK_RE.sub("", text))

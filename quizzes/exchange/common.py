@@ -270,8 +270,10 @@ _MEDIA_RE = re.compile(r"<(audio|video|object|embed|iframe)\b", re.IGNORECASE)
 _TABLE_RE = re.compile(r"<table\b", re.IGNORECASE)
 _SUP_RE = re.compile(r"<sup\b[^>]*>(.*?)</sup\s*>", re.IGNORECASE | re.DOTALL)
 _SUB_RE = re.compile(r"<sub\b[^>]*>(.*?)</sub\s*>", re.IGNORECASE | re.DOTALL)
-_BOLD_RE = re.compile(r"<(strong|b)\b[^>]*>([^<>]*?\S[^<>]*?)</\1\s*>", re.IGNORECASE)
-_ITALIC_RE = re.compile(r"<(em|i)\b[^>]*>([^<>]*?\S[^<>]*?)</\1\s*>", re.IGNORECASE)
+# Linear patterns (no nested lazy runs, which backtrack quadratically on an unclosed tag); an
+# element holding only spaces is left to the tag stripper by the callers.
+_BOLD_RE = re.compile(r"<(strong|b)\b[^>]*>([^<>]+)</\1\s*>", re.IGNORECASE)
+_ITALIC_RE = re.compile(r"<(em|i)\b[^>]*>([^<>]+)</\1\s*>", re.IGNORECASE)
 _CODE_RE = re.compile(r"<code\b[^>]*>([^<>`]+)</code\s*>", re.IGNORECASE)
 _LINE_BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _BLOCK_END_RE = re.compile(r"</(p|div|h[1-6]|li|tr|blockquote|pre|ul|ol|table)\s*>", re.IGNORECASE)

@@ -7,6 +7,8 @@ and difficulty travel as ``topic:…``, ``objective:…`` and ``difficulty:…``
 question's fractions follow SmartEdu's grading: each correct option 100/n, each wrong option
 −100/n (n correct options), which are grades Moodle accepts for n up to 7."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from lxml import etree
 
@@ -119,7 +121,9 @@ def export(quiz: Quiz, items: list[ExportItem]) -> tuple[bytes, list[str]]:
     """The quiz as Moodle XML bytes and what it could not carry."""
     losses = Losses()
     root = etree.Element("quiz")
-    root.append(etree.Comment(f" SmartEdu quiz: {quiz.title.replace('--', '- -')} "))
+    # An XML comment may not hold "--" (nor end with "-"): runs of dashes become one.
+    title = re.sub(r"-{2,}", "-", quiz.title).rstrip("-")
+    root.append(etree.Comment(f" SmartEdu quiz: {title} "))
     category = etree.SubElement(root, "question", type="category")
     # Moodle writes a "/" inside a category name as "//".
     _text_element(category, "category", "$course$/top/" + quiz.title.replace("/", "//"), fmt=None)

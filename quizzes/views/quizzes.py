@@ -218,6 +218,7 @@ def quiz_unpublish(request, course_id: int, quiz_id: int):
 
 @login_required
 @require_GET
+@never_cache  # the file holds the answer keys
 def quiz_export(request, course_id: int, quiz_id: int, fmt: str):
     """Download the quiz as QTI 2.1, Moodle XML or GIFT. When the format cannot carry
     something the quiz holds, a page says what first, with the download beside it."""

@@ -861,6 +861,8 @@ def test_the_quiz_page_offers_exports_and_gift_downloads_the_questions(school_a,
     response = client.get(f"{_base(biology)}/quizzes/{quiz.pk}/export/gift/?download=1")
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="cells-quiz')
+    # The file holds the answer keys: no cache keeps a copy.
+    assert "no-store" in response["Cache-Control"]
     assert "Which organelle makes most of a cell's ATP?" in response.content.decode()
     assert school_a.client(school_a.student).get(
         f"{_base(biology)}/quizzes/{quiz.pk}/export/gift/"

@@ -388,3 +388,15 @@ def test_a_file_over_the_size_limit_is_refused(school_a, other_course_a, setting
         f"The file is {size / 1024:.1f} KB; the limit is {(size - 1) / 1024:.1f} KB. "
         "Split it into smaller files."
     )
+
+
+def test_a_title_full_of_dashes_exports_to_moodle_xml():
+    from lxml import etree
+
+    from quizzes.exchange import moodle
+    from quizzes.models import Quiz
+
+    data, _ = moodle.export(Quiz(title="Cells --- part 1 -"), [])
+
+    comment = etree.fromstring(data).xpath("//comment()")[0].text
+    assert "--" not in comment and "Cells - part 1" in comment

@@ -168,15 +168,28 @@ def _clean_text_answer(kind: str, answer, stem: str) -> dict:
     return {"accepted": accepted, "case_sensitive": case_sensitive}
 
 
+_PLAIN_NUMBER_RE = re.compile(r"[-+\u2212]?[\d.,]+([eE][-+]?\d+)?")
+
+
 def _number(value, field: str) -> float:
     if isinstance(value, bool):
         raise ValidationError({"answer": f"The {field} must be a number."})
-    try:
-        number = (
-            float(str(value).replace(",", "").strip()) if isinstance(value, str) else float(value)
-        )
-    except (TypeError, ValueError):
-        raise ValidationError({"answer": f"The {field} must be a number."}) from None
+    if isinstance(value, str):
+        from .grading import parse_number
+
+        # Read as grading reads a student's answer ("1,000" is a thousand, "2,5" two and a
+        # half), but nothing may follow the number in a key.
+        text = value.strip()
+        if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            raise ValidationError({"answer": f"The {field} must be a finite number."})
+        number = parse_number(text) if _PLAIN_NUMBER_RE.fullmatch(text) else None
+        if number is None:
+            raise ValidationError({"answer": f"The {field} must be a number."})
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValidationError({"answer": f"The {field} must be a number."}) from None
     if not math.isfinite(number):
         raise ValidationError({"answer": f"The {field} must be a finite number."})
     return number

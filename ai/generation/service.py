@@ -623,6 +623,11 @@ def _apply(
         if locked.is_finished:
             return
         cursor = dict(locked.cursor or {})
+        lease = cursor.get("lease")
+        if lease and lease.get("token") != token:
+            # This slice outlived its lease and another worker has taken the job over: its
+            # batch is that worker's to make, so nothing of this one is saved.
+            return
         made = dict(cursor.get("made", {}))
         evidence = list(cursor.get("evidence", []))
         created = duplicates = 0

@@ -387,3 +387,14 @@ def test_each_kind_is_saved_with_its_first_version(school_a, biology, bank, kind
             "answer": version.answer,
             "explanation": version.explanation,
         } == clean(kind)
+
+
+def test_a_numeric_key_written_with_a_decimal_comma_means_what_grading_means():
+    from quizzes.content import question_content_clean
+
+    content = question_content_clean(
+        kind="numeric", stem="How long?", answer={"value": "2,5", "tolerance": "0,5"}
+    )
+    assert content["answer"]["value"] == 2.5 and content["answer"]["tolerance"] == 0.5
+    grouped = question_content_clean(kind="numeric", stem="How many?", answer={"value": "1,000"})
+    assert grouped["answer"]["value"] == 1000.0

@@ -4,6 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django_tenants.utils import schema_context
+
+from courses import services as course_services
 
 # Sync Playwright runs an event loop in this thread; Django's ORM calls in the same test
 # (creating committed data) would otherwise be refused as "async unsafe".
@@ -30,6 +33,19 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def school(fresh_school, committed):
+    """A committed school whose teacher teaches BIO-101 (``school.course``), taken by its first
+    student."""
+    made = fresh_school("web")
+    with schema_context(made.schema):
+        made.course = course_services.course_create(
+            code="BIO-101", name="Biology", created_by=made.teacher
+        )
+        course_services.enrollment_add(course=made.course, user=made.student, role="student")
+    return made
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from courses import services as course_services
 from quizzes import services as quiz_services
 from tests.ai import samples
 from tests.ai.conftest import ingest_in_process, upload
@@ -22,18 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 JOB_TIMEOUT = 180_000  # the worker loads the embedding model on its first job
 ASKED = 6
-
-
-@pytest.fixture
-def school(fresh_school, committed):
-    """A committed school whose teacher teaches BIO-101, taken by its first student."""
-    made = fresh_school("gen")
-    with schema_context(made.schema):
-        made.course = course_services.course_create(
-            code="BIO-101", name="Biology", created_by=made.teacher
-        )
-        course_services.enrollment_add(course=made.course, user=made.student, role="student")
-    return made
 
 
 @pytest.fixture

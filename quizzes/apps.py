@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class QuizzesConfig(AppConfig):
     name = "quizzes"
+
+    def ready(self) -> None:
+        from smartedu.progress import progress_topic_register
+
+        from .progress import can_watch_course, can_watch_student
+
+        # A student's own mastery page, and a course's class dashboard (its teachers, admins).
+        progress_topic_register("student-progress", can_watch_student)
+        progress_topic_register("course-progress", can_watch_course)

@@ -7,6 +7,7 @@ the attempt keeps the one it saw (``AttemptQuestion.version``)."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from pgvector.django import VectorField
 
 from ai.models import EMBEDDING_DIMENSIONS
@@ -148,6 +149,14 @@ class Quiz(models.Model):
     )
     opens_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(null=True, blank=True)
+    # Late work: after closes_at students may still start and submit for this long; those
+    # attempts are marked late and lose late_penalty_percent of their score.
+    late_minutes = models.PositiveIntegerField(
+        default=0, help_text="Minutes after closing that late attempts are still taken (0: none)."
+    )
+    late_penalty_percent = models.PositiveSmallIntegerField(
+        default=0, help_text="Share of the score a late attempt loses (0 to 100)."
+    )
     questions = models.ManyToManyField(Question, through="QuizItem", related_name="quizzes")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -177,12 +186,44 @@ class QuizItem(models.Model):
         return f"{self.quiz_id}#{self.position}: question {self.question_id}"
 
 
+class Accommodation(models.Model):
+    """What a student is allowed beyond a quiz's settings (set by teachers and admins): extra time
+    on timed attempts and extra attempts. Copied onto each attempt when it starts, so a later
+    change never moves a running attempt's deadline."""
+
+    student = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="accommodation"
+    )
+    extra_time_percent = models.PositiveSmallIntegerField(
+        default=0, help_text="Added to every time limit, e.g. 50 for time and a half."
+    )
+    extra_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Added to every quiz's attempts allowed."
+    )
+    note = models.CharField(max_length=300, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"accommodation for {self.student_id}: +{self.extra_time_percent}% time"
+
+
 class Attempt(models.Model):
-    """One student's attempt at a quiz. It pins the question versions it showed."""
+    """One student's attempt at a quiz. It pins the question versions it showed.
+
+    The server owns the clock: ``deadline`` is fixed when the attempt starts (time limit plus the
+    student's extra time, never past the quiz's closing time plus its late window); no answer is
+    taken after it, and an attempt still open past it is submitted by the server."""
 
     class State(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"
         SUBMITTED = "submitted", "Submitted"
+
+    class SubmitReason(models.TextChoices):
+        STUDENT = "student", "Submitted by the student"
+        DEADLINE = "deadline", "Time ran out"
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
     student = models.ForeignKey(
@@ -190,8 +231,13 @@ class Attempt(models.Model):
     )
     number = models.PositiveSmallIntegerField(default=1)
     state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
-    started_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField(null=True, blank=True, help_text="Empty: no time limit.")
+    extra_time_percent = models.PositiveSmallIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    submit_reason = models.CharField(max_length=16, choices=SubmitReason.choices, blank=True)
+    is_late = models.BooleanField(default=False)
+    # score: the points earned after any late penalty; max_score: the points on offer.
     score = models.FloatField(null=True, blank=True)
     max_score = models.FloatField(null=True, blank=True)
 
@@ -200,11 +246,31 @@ class Attempt(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["quiz", "student", "number"], name="attempt_number_once"
-            )
+            ),
+            # Two tabs pressing "start" at once still make one running attempt.
+            models.UniqueConstraint(
+                fields=["quiz", "student"],
+                condition=models.Q(state="in_progress"),
+                name="attempt_one_in_progress",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                name="attempt_open_deadline_idx",
+                fields=["deadline"],
+                condition=models.Q(state="in_progress"),
+            ),
+            models.Index(name="attempt_student_idx", fields=["student", "quiz"]),
         ]
 
     def __str__(self) -> str:
         return f"attempt {self.number} of {self.student_id} at quiz {self.quiz_id}"
+
+    @property
+    def percent(self) -> float | None:
+        if self.score is None or not self.max_score:
+            return None
+        return round(100 * self.score / self.max_score, 1)
 
 
 class AttemptQuestion(models.Model):
@@ -231,3 +297,156 @@ class AttemptQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id}#{self.position}: v{self.version_id}"
+
+
+class LiveSession(models.Model):
+    """A quiz run live in class: the teacher opens it, students join with the code, the teacher
+    moves from question to question; answers and scores are pushed to everyone."""
+
+    class State(models.TextChoices):
+        LOBBY = "lobby", "Waiting for students"
+        QUESTION = "question", "Question open"
+        REVEAL = "reveal", "Showing results"
+        FINISHED = "finished", "Finished"
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="live_sessions")
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    join_code = models.CharField(max_length=8)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.LOBBY)
+    position = models.PositiveIntegerField(
+        default=0, help_text="The question on screen (1-based; 0 before the first)."
+    )
+    show_leaderboard = models.BooleanField(default=True)
+    anonymous_leaderboard = models.BooleanField(
+        default=False, help_text="Show aliases, not names, on shared screens."
+    )
+    speed_scoring = models.BooleanField(
+        default=True, help_text="Faster right answers earn more (up to double)."
+    )
+    seconds_per_question = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: the teacher closes each question."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A code names one running session; finished sessions free theirs.
+            models.UniqueConstraint(
+                fields=["join_code"],
+                condition=~models.Q(state="finished"),
+                name="live_join_code_active_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"live {self.join_code} of quiz {self.quiz_id} ({self.state})"
+
+
+class LiveRound(models.Model):
+    """One question of a live session, pinned to the version shown when it opened."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="rounds")
+    position = models.PositiveIntegerField()
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="+")
+    points = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    opened_at = models.DateTimeField()
+    closes_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["session", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "position"], name="live_round_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} round {self.position}"
+
+
+class LiveParticipant(models.Model):
+    """A student in a live session. Rejoining finds the same row: same alias, same score."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="participants")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    alias = models.CharField(max_length=40)
+    score = models.FloatField(default=0)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "student"], name="live_participant_once"),
+            models.UniqueConstraint(fields=["session", "alias"], name="live_alias_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alias} in {self.session_id}"
+
+
+class LiveAnswer(models.Model):
+    """A participant's one answer to a round (the first one counts)."""
+
+    round = models.ForeignKey(LiveRound, on_delete=models.CASCADE, related_name="answers")
+    participant = models.ForeignKey(
+        LiveParticipant, on_delete=models.CASCADE, related_name="answers"
+    )
+    response = models.JSONField()
+    score = models.FloatField(help_text="0..1 of the round's points, as graded.")
+    points_awarded = models.FloatField(help_text="Leaderboard points, with any speed bonus.")
+    elapsed_ms = models.PositiveIntegerField()
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["round", "answered_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "participant"], name="live_answer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} on {self.round_id}: {self.score}"
+
+
+class Mastery(models.Model):
+    """How well a student does in a course, overall and per topic and objective (question tags):
+    the share of points earned on the latest graded answer to each question. Recomputed from
+    the answers after each graded answer (quizzes.progress), so it is never out of step."""
+
+    class Dimension(models.TextChoices):
+        COURSE = "course", "Course"
+        TOPIC = "topic", "Topic"
+        OBJECTIVE = "objective", "Objective"
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mastery"
+    )
+    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="mastery")
+    dimension = models.CharField(max_length=16, choices=Dimension.choices)
+    tag = models.CharField(max_length=300, blank=True, help_text="Empty for the course overall.")
+    earned = models.FloatField(default=0)
+    possible = models.FloatField(default=0)
+    questions_answered = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["student", "course", "dimension", "tag"]
+        verbose_name_plural = "mastery"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "course", "dimension", "tag"], name="mastery_once"
+            )
+        ]
+        indexes = [models.Index(name="mastery_course_idx", fields=["course", "dimension", "tag"])]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.course_id} {self.dimension}:{self.tag}"
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.earned / self.possible, 1) if self.possible else None

@@ -209,9 +209,12 @@ QUIZ_SETTING_FIELDS = (
     "show_feedback",
     "opens_at",
     "closes_at",
+    "late_minutes",
+    "late_penalty_percent",
 )
 TIME_LIMIT_MAX_MINUTES = 24 * 60
 ATTEMPTS_MAX = 100
+LATE_MAX_MINUTES = 30 * 24 * 60
 
 
 def _clean_quiz_settings(values: dict, *, current: Quiz | None = None) -> dict:
@@ -249,6 +252,16 @@ def _clean_quiz_settings(values: dict, *, current: Quiz | None = None) -> dict:
             errors[flag] = "Yes or no (true/false)."
     if "show_feedback" in cleaned and cleaned["show_feedback"] not in Quiz.Feedback.values:
         errors["show_feedback"] = f"One of {', '.join(Quiz.Feedback.values)}."
+    late = cleaned.get("late_minutes")
+    if "late_minutes" in cleaned and (
+        isinstance(late, bool) or not isinstance(late, int) or not 0 <= late <= LATE_MAX_MINUTES
+    ):
+        errors["late_minutes"] = f"Late minutes is 0 (no late work) to {LATE_MAX_MINUTES}."
+    penalty = cleaned.get("late_penalty_percent")
+    if "late_penalty_percent" in cleaned and (
+        isinstance(penalty, bool) or not isinstance(penalty, int) or not 0 <= penalty <= 100
+    ):
+        errors["late_penalty_percent"] = "The late penalty is 0 to 100 percent."
     for name in ("opens_at", "closes_at"):
         if cleaned.get(name) is not None and not isinstance(cleaned[name], dt.datetime):
             errors[name] = "A date and time (or empty)."

@@ -38,6 +38,11 @@ app.conf.beat_schedule = {
         "task": "ai.tasks.requeue_stalled_generation_jobs",
         "schedule": 60.0,
     },
+    # Attempts nobody is connected to when their time runs out.
+    "submit-expired-attempts": {
+        "task": "quizzes.tasks.submit_expired_attempts",
+        "schedule": 30.0,
+    },
 }
 app.autodiscover_tasks()
 

@@ -1,0 +1,43 @@
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=2,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def refresh_progress(student_id: int, course_id: int, submitted_attempt: int | None = None):
+    """Recompute a student's mastery in a course and push it live. Idempotent: it rewrites the
+    rows from the answers, whatever ran before."""
+    from .progress import progress_refresh_and_publish
+
+    progress_refresh_and_publish(student_id, course_id, submitted_attempt=submitted_attempt)
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
+def submit_expired_attempts() -> int:
+    """Submit attempts left open past their deadline, in every active school (each minute)."""
+    from django.conf import settings
+    from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
+
+    from .attempts import attempts_submit_expired
+
+    total = 0
+    schools = get_tenant_model().objects.exclude(
+        schema_name__in=[get_public_schema_name(), settings.TENANT_BASE_SCHEMA]
+    )
+    for schema_name in schools.values_list("schema_name", flat=True):
+        with schema_context(schema_name):
+            try:
+                total += attempts_submit_expired()
+            except Exception:
+                logger.exception("Submitting expired attempts failed in %s", schema_name)
+    return total

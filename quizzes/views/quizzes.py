@@ -43,6 +43,9 @@ def settings_summary(quiz: Quiz) -> list[str]:
         parts.append(f"Opens {quiz.opens_at:%-d %b %Y, %H:%M} UTC")
     if quiz.closes_at:
         parts.append(f"Closes {quiz.closes_at:%-d %b %Y, %H:%M} UTC")
+        if quiz.late_minutes:
+            penalty = f", {quiz.late_penalty_percent}% off" if quiz.late_penalty_percent else ""
+            parts.append(f"Late work taken for {quiz.late_minutes} minutes{penalty}")
     return parts
 
 

@@ -5,6 +5,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from courses.models import Course
+from quizzes.models import Quiz
 from tenants.models import Domain, School
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,10 @@ def test_bootstrap_seeds_a_demo_school_once_and_keeps_it(capsys):
         assert list(course.materials.values_list("title", "kind")) == [
             ("Cells and energy", "markdown")
         ]
+        # A published quiz a student can take at once, its questions citing the material.
+        quiz = Quiz.objects.get(course=course)
+        assert quiz.state == Quiz.State.PUBLISHED and quiz.items.count() == 6
+        assert all(i.question.source_quote for i in quiz.items.select_related("question"))
     assert User.objects.filter(username="operator", is_superuser=True).count() == 1
     assert "http://demo.localhost:8000" in first_output and "smartedu-demo" in first_output
 

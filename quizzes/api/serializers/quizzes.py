@@ -20,6 +20,13 @@ class _QuizSettingsInput(StrictSerializer):
     show_feedback = serializers.ChoiceField(choices=Quiz.Feedback.choices, required=False)
     opens_at = serializers.DateTimeField(required=False, allow_null=True)
     closes_at = serializers.DateTimeField(required=False, allow_null=True)
+    late_minutes = serializers.IntegerField(
+        required=False,
+        help_text="Minutes after closes_at during which late attempts are still taken (0: none).",
+    )
+    late_penalty_percent = serializers.IntegerField(
+        required=False, help_text="0 to 100: the share of the score a late attempt loses."
+    )
 
 
 @extend_schema_serializer(component_name="QuizCreate")
@@ -74,6 +81,8 @@ _QUIZ_FIELDS = [
     "show_feedback",
     "opens_at",
     "closes_at",
+    "late_minutes",
+    "late_penalty_percent",
     "question_count",
     "created_at",
     "published_at",

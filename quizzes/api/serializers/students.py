@@ -54,6 +54,8 @@ _STUDENT_QUIZ_FIELDS = [
     "show_feedback",
     "opens_at",
     "closes_at",
+    "late_minutes",
+    "late_penalty_percent",
     "question_count",
     "published_at",
 ]

@@ -17,6 +17,8 @@ DEMO_PASSWORD = "smartedu-demo"
 # Course material of the demo course: the workers ingest it on their first start, so the tutor
 # and the quiz generator have something to work from.
 DEMO_MATERIAL = Path(__file__).resolve().parents[2] / "demo" / "cells-and-energy.md"
+# A published quiz on that material, so students can take one on the first visit.
+DEMO_QUIZ = DEMO_MATERIAL.with_name("quiz.json")
 DEMO_PEOPLE = [
     ("admin", "admin", "Ada", "Admin"),
     ("teacher", "teacher", "Tom", "Teacher"),
@@ -79,6 +81,7 @@ class Command(BaseCommand):
                     course=course, user=User.objects.get(username=username)
                 )
             self._seed_demo_material(course, User.objects.get(username="teacher"))
+            self._seed_demo_quiz(course, User.objects.get(username="teacher"))
         if not User.objects.filter(username="operator").exists():  # public schema here
             User.objects.create_superuser("operator", "operator@smartedu.example", DEMO_PASSWORD)
         host = f"http://demo.{settings.SMARTEDU_BASE_DOMAIN}:{settings.SMARTEDU_DEV_PORT}"
@@ -103,3 +106,44 @@ class Command(BaseCommand):
                 title="Cells and energy",
             )
         self.stdout.write(f"Queued the demo material '{material.title}' for ingestion.")
+
+    def _seed_demo_quiz(self, course, teacher):
+        import json
+
+        from courses.models import Material
+        from quizzes import services as quiz_services
+        from quizzes.models import Quiz
+
+        spec = json.loads(DEMO_QUIZ.read_text())
+        if Quiz.objects.filter(course=course, title=spec["title"]).exists():
+            return
+        material = Material.objects.filter(course=course).first()
+        questions = []
+        for item in spec["questions"]:
+            question = quiz_services.question_create(
+                course=course,
+                kind=item["kind"],
+                stem=item["stem"],
+                options=item.get("options"),
+                answer=item.get("answer"),
+                explanation=item.get("explanation", ""),
+                topic=item["topic"],
+                objective=item["objective"],
+                created_by=teacher,
+                source={
+                    "material_id": material.pk if material else None,
+                    "section": item["section"],
+                    "quote": item["quote"],
+                },
+            )
+            questions.append(question.pk)
+        quiz = quiz_services.quiz_create(
+            course=course,
+            title=spec["title"],
+            description=spec["description"],
+            created_by=teacher,
+            **spec["settings"],
+        )
+        quiz_services.quiz_questions_add(quiz, questions)
+        quiz_services.quiz_publish(quiz)
+        self.stdout.write(f"Published the demo quiz '{quiz.title}' ({len(questions)} questions).")

@@ -47,9 +47,7 @@ from .quizzes import (
 )
 from .quota import QuotaErrorDetailSerializer, QuotaErrorSerializer
 from .students import (
-    StudentOptionSerializer,
     StudentQuizDetailSerializer,
-    StudentQuizQuestionSerializer,
     StudentQuizSerializer,
 )
 
@@ -80,8 +78,6 @@ __all__ = [
     "QuizItemOutputSerializer",
     "QuizDetailOutputSerializer",
     "QuizFilterSerializer",
-    "StudentOptionSerializer",
-    "StudentQuizQuestionSerializer",
     "StudentQuizSerializer",
     "StudentQuizDetailSerializer",
     "EXPORT_FORMATS",

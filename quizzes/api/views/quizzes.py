@@ -103,12 +103,12 @@ class QuizDetailApi(APIView):
     @extend_schema(
         operation_id="quizzes_retrieve",
         tags=QUIZ_TAGS,
-        summary="One quiz with its questions (students: without keys)",
+        summary="One quiz with its questions (students: its settings only)",
         description=(
             "The people who run the course get `QuizDetail`: every question with its key. "
-            "Students of the course get `StudentQuizDetail` for a published quiz: stems and "
-            "option texts only, never which option is correct, the accepted answers, feedback "
-            "or explanations."
+            "Students of the course get `StudentQuizDetail` for a published quiz: its settings "
+            "and question count. They read the questions inside an attempt "
+            "(`POST /quizzes/{id}/attempts/` or the attempt websocket), never the keys."
         ),
         responses={200: QUIZ_FOR_CALLER, **error_responses(401, 403, 404)},
     )

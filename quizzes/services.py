@@ -170,6 +170,19 @@ def question_accept(question: Question) -> Question:
 
 
 def question_reject(question: Question, *, reason: str = "") -> Question:
+    """Mark the question rejected. Refused while a published quiz uses it: students would go on
+    being asked a question the teacher has rejected."""
+    published = list(
+        Quiz.objects.filter(items__question=question, state=Quiz.State.PUBLISHED)
+        .order_by("title")
+        .values_list("title", flat=True)
+    )
+    if published:
+        raise ValidationError(
+            "This question is in a published quiz ("
+            + ", ".join(f"“{title}”" for title in published)
+            + "); take it out of the quiz or unpublish the quiz first."
+        )
     question.status = Question.Status.REJECTED
     question.rejection_reason = " ".join((reason or "").split())[:300]
     question.save(update_fields=["status", "rejection_reason", "updated_at"])

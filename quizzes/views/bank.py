@@ -267,7 +267,10 @@ def question_reject(request, course_id: int, question_id: int):
     question = course_question(request, course, question_id)
     form = RejectForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    services.question_reject(question, reason=reason)
+    try:
+        services.question_reject(question, reason=reason)
+    except ValidationError as exc:
+        return _card_error(request, course, question, " ".join(exc.messages))
     return _card_response(request, course, question, flash="Rejected.")
 
 

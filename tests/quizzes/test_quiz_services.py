@@ -341,3 +341,19 @@ def test_an_unused_question_is_deleted_with_its_versions(school_a, bank):
         from quizzes.models import QuestionVersion
 
         assert list(QuestionVersion.objects.values_list("question_id", flat=True)) == [other.pk]
+
+
+def test_a_question_in_a_published_quiz_cannot_be_rejected_until_it_leaves_the_quiz(
+    school_a, biology, quiz, bank
+):
+    with schema_context(school_a.schema):
+        question = bank("single")
+        quiz_questions_add(quiz, [question.pk])
+        quiz_publish(quiz)
+        with pytest.raises(ValidationError) as refused:
+            question_reject(question, reason="wrong key")
+        assert "published quiz (“Cells”)" in refused.value.messages[0]
+        question.refresh_from_db()
+        assert question.status == Question.Status.ACCEPTED
+        quiz_unpublish(quiz)
+        assert question_reject(question).status == Question.Status.REJECTED

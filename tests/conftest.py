@@ -168,6 +168,8 @@ def live_env() -> dict:
         DJANGO_SETTINGS_MODULE="smartedu.settings",
         DJANGO_DEBUG="true",
         PYTHONUNBUFFERED="1",
+        # As the Procfile runs the web process: borrowing pooled connections.
+        DATABASE_POOL_MAX_SIZE=env.get("DATABASE_POOL_MAX_SIZE", "4"),
     )
     return env
 

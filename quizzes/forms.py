@@ -10,7 +10,7 @@ from ai.models import GenerationJob
 
 from .content import MAX_OPTIONS
 from .models import Difficulty, Question, Quiz
-from .services import ATTEMPTS_MAX, QUIZ_SETTING_FIELDS, TIME_LIMIT_MAX_MINUTES
+from .services import ATTEMPTS_MAX, LATE_MAX_MINUTES, QUIZ_SETTING_FIELDS, TIME_LIMIT_MAX_MINUTES
 
 CHOICE_KINDS = (Question.Kind.SINGLE, Question.Kind.MULTIPLE)
 TEXT_KINDS = (Question.Kind.SHORT_ANSWER, Question.Kind.FILL_BLANK)
@@ -270,11 +270,65 @@ class QuizSettingsForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
         help_text="Empty: never closes.",
     )
+    # Ranges are checked by quizzes.services (one message for the web and the API); empty is 0.
+    late_minutes = forms.IntegerField(
+        label="Late work (minutes after closing)",
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 0, "max": LATE_MAX_MINUTES}),
+        help_text="Students may still start and submit for this long after the quiz closes. "
+        "0: no late work.",
+    )
+    late_penalty_percent = forms.IntegerField(
+        label="Late penalty (%)",
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100}),
+        help_text="Taken off the score of an attempt submitted after closing.",
+    )
 
     @classmethod
     def for_quiz(cls, quiz: Quiz, data=None) -> "QuizSettingsForm":
         initial = {name: getattr(quiz, name) for name in QUIZ_SETTING_FIELDS}
         return cls(data, initial=initial)
+
+    def clean_late_minutes(self) -> int:
+        return self.cleaned_data["late_minutes"] or 0
+
+    def clean_late_penalty_percent(self) -> int:
+        return self.cleaned_data["late_penalty_percent"] or 0
+
+
+class AccommodationForm(forms.Form):
+    """One student's accommodation (quizzes.accommodations.accommodation_set checks ranges)."""
+
+    student = forms.TypedChoiceField(
+        label="Student",
+        coerce=int,
+        error_messages={"required": "Choose a student.", "invalid_choice": "Choose a student."},
+    )
+    extra_time_percent = forms.IntegerField(
+        label="Extra time (%)",
+        widget=forms.NumberInput(attrs={"min": 0, "max": 400}),
+        help_text="Added to every time limit: 50 gives time and a half. 0 to 400.",
+        error_messages={"required": "Type 0 for no extra time."},
+    )
+    extra_attempts = forms.IntegerField(
+        label="Extra attempts",
+        widget=forms.NumberInput(attrs={"min": 0, "max": 20}),
+        help_text="Added to every quiz that limits attempts. 0 to 20.",
+        error_messages={"required": "Type 0 for no extra attempts."},
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=300,
+        help_text="Why, for the other teachers (students do not see it). At most 300 characters.",
+    )
+
+    def __init__(self, *args, students=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["student"].choices = [("", "Choose a student")] + [
+            (s.pk, f"{s.display_name} ({s.username})") for s in students
+        ]
 
 
 class ImportForm(forms.Form):

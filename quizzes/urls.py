@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from .views import bank, generation, quizzes
+from .views import attempts, bank, generation, live, progress, quizzes
 
 app_name = "quizzes"
 
 urlpatterns = [
+    path("dashboard/", progress.class_dashboard, name="dashboard"),
+    path("dashboard/quizzes/<int:quiz_id>/", progress.class_dashboard, name="quiz_statistics"),
     path("questions/", bank.bank, name="bank"),
     path("questions/generate/", generation.generate, name="generate"),
     path("questions/bulk/", bank.questions_bulk, name="bulk"),
@@ -37,4 +39,14 @@ urlpatterns = [
     path("quizzes/<int:quiz_id>/publish/", quizzes.quiz_publish, name="quiz_publish"),
     path("quizzes/<int:quiz_id>/unpublish/", quizzes.quiz_unpublish, name="quiz_unpublish"),
     path("quizzes/<int:quiz_id>/export/<str:fmt>/", quizzes.quiz_export, name="quiz_export"),
+    path("quizzes/<int:quiz_id>/live/", live.live_start, name="live_start"),
+    path("quizzes/<int:quiz_id>/live/<int:session_id>/", live.live_host, name="live_host"),
+    path(
+        "quizzes/<int:quiz_id>/live/<int:session_id>/<slug:action>/",
+        live.live_control,
+        name="live_control",
+    ),
+    path("quizzes/<int:quiz_id>/take/", attempts.quiz_take, name="take"),
+    path("attempts/<int:attempt_id>/", attempts.attempt_review, name="attempt"),
+    path("accommodations/", attempts.accommodations, name="accommodations"),
 ]

@@ -10,9 +10,11 @@ Progress is a courtesy, the database is the record: a job whose progress cannot 
 (Redis away, nobody listening) carries on.
 """
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
@@ -65,8 +67,22 @@ def group_send_quietly(group: str, message: dict) -> bool:
     if layer is None:
         return False
     try:
-        async_to_sync(layer.group_send)(group, message)
+        if _thread_runs_event_loop():
+            # async_to_sync refuses to run on a thread whose event loop is running (a sync
+            # caller driven from async code): send from a short-lived thread of its own.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(async_to_sync(layer.group_send), group, message).result()
+        else:
+            async_to_sync(layer.group_send)(group, message)
     except Exception:
         logger.warning("Event for %s could not be delivered", group, exc_info=True)
+        return False
+    return True
+
+
+def _thread_runs_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
         return False
     return True

@@ -91,4 +91,51 @@ urlpatterns = [
         views.QuizExportWarningsApi.as_view(),
         name="api-quiz-export-warnings",
     ),
+    # attempts, results and progress
+    path(
+        "quizzes/<int:quiz_id>/attempts/",
+        views.QuizAttemptListApi.as_view(),
+        name="api-quiz-attempts",
+    ),
+    path("attempts/<int:attempt_id>/", views.AttemptDetailApi.as_view(), name="api-attempt"),
+    path(
+        "attempts/<int:attempt_id>/answers/<int:position>/",
+        views.AttemptAnswerApi.as_view(),
+        name="api-attempt-answer",
+    ),
+    path(
+        "attempts/<int:attempt_id>/submit/",
+        views.AttemptSubmitApi.as_view(),
+        name="api-attempt-submit",
+    ),
+    path(
+        "courses/<int:course_id>/attempts/",
+        views.CourseAttemptListApi.as_view(),
+        name="api-course-attempts",
+    ),
+    path(
+        "students/<int:user_id>/attempts/",
+        views.StudentAttemptListApi.as_view(),
+        name="api-student-attempts",
+    ),
+    path(
+        "courses/<int:course_id>/progress/",
+        views.CourseProgressApi.as_view(),
+        name="api-course-progress",
+    ),
+    path(
+        "students/<int:user_id>/progress/",
+        views.StudentProgressApi.as_view(),
+        name="api-student-progress",
+    ),
+    path(
+        "quizzes/<int:quiz_id>/statistics/",
+        views.QuizStatisticsApi.as_view(),
+        name="api-quiz-statistics",
+    ),
+    path(
+        "users/<int:user_id>/accommodation/",
+        views.UserAccommodationApi.as_view(),
+        name="api-user-accommodation",
+    ),
 ]

@@ -24,6 +24,7 @@ from .access import (
     managed_course,
     visible_course,
 )
+from .attempts import quiz_student_context
 
 
 def settings_summary(quiz: Quiz) -> list[str]:
@@ -129,6 +130,7 @@ def quiz_detail(request, course_id: int, quiz_id: int):
                 "summary": settings_summary(quiz),
                 "description_html": render_text(quiz.description) if quiz.description else "",
                 "question_count": quiz.items.count(),
+                **quiz_student_context(request.user, course, quiz),
             },
         )
     form = QuizSettingsForm.for_quiz(quiz, request.POST if request.method == "POST" else None)

@@ -12,7 +12,9 @@ class ErrorDetailSerializer(serializers.Serializer):
             "school_suspended, not_found, method_not_allowed, unsupported_media_type, conflict; "
             "for uploaded material: empty, too_large, unsupported_type, too_many_pages, "
             "password_protected, malformed, zip_bomb; not_failed, ai_unavailable, "
-            "tutor_unavailable."
+            "tutor_unavailable; taking a quiz: bad_response, not_a_student, not_published, "
+            "no_such_question, not_open, closed, no_attempts_left, empty, submitted, time_up, "
+            "locked."
         )
     )
     message = serializers.CharField(help_text="One sentence for a person to read.")

@@ -87,6 +87,30 @@ def material_rejected_error(exc, *, filename: str | None = None) -> exceptions.A
     return error
 
 
+# Why quizzes.attempts refused a request (nothing was stored) → the HTTP status.
+ATTEMPT_REFUSED_STATUS = {
+    "bad_response": status.HTTP_400_BAD_REQUEST,
+    "not_a_student": status.HTTP_403_FORBIDDEN,
+    "not_published": status.HTTP_404_NOT_FOUND,
+    "no_such_question": status.HTTP_404_NOT_FOUND,
+    "not_open": status.HTTP_409_CONFLICT,
+    "closed": status.HTTP_409_CONFLICT,
+    "no_attempts_left": status.HTTP_409_CONFLICT,
+    "empty": status.HTTP_409_CONFLICT,
+    "submitted": status.HTTP_409_CONFLICT,
+    "time_up": status.HTTP_409_CONFLICT,
+    "locked": status.HTTP_409_CONFLICT,
+}
+
+
+def attempt_refused_error(exc) -> exceptions.APIException:
+    """The API error for a quizzes.attempts.AttemptRefused: its code and sentence, with the
+    status its code calls for (a rule the request broke in the quiz's current state: 409)."""
+    error = exceptions.APIException(exc.message, code=exc.code)
+    error.status_code = ATTEMPT_REFUSED_STATUS.get(exc.code, status.HTTP_409_CONFLICT)
+    return error
+
+
 def _is_instance_of_loaded(exc, module: str, name: str) -> bool:
     # The AI modules load only when used, so an exception of theirs cannot exist before that;
     # looking them up here keeps the API's import light.
@@ -118,6 +142,8 @@ def exception_handler(exc, context):
         exc = QuotaExceededError(exc)
     elif _is_instance_of_loaded(exc, "ai.sniffing", "MaterialRejected"):
         exc = material_rejected_error(exc)
+    elif _is_instance_of_loaded(exc, "quizzes.attempts", "AttemptRefused"):
+        exc = attempt_refused_error(exc)
     elif _is_instance_of_loaded(exc, "ai.openai_compat", "ProviderError"):
         # An embedding or language-model provider failed (already retried): say so, don't 500.
         exc = AIUnavailable(exc.message)

@@ -156,3 +156,90 @@ def test_quiz_detail_query_count_does_not_grow_with_questions(school_a, reader):
     assert few == queries_for(reader, url) == 4
     # school by host, session, user, quiz, "teaches it?" twice, items
     assert few_student == queries_for(student, url) == 7
+
+
+def _grow_results(school, course, quiz, prefix: str, n: int) -> None:
+    """``n`` more students in ``course``, each with a submitted attempt at ``quiz`` and their
+    mastery recomputed."""
+    from quizzes.progress import mastery_refresh
+    from tests.api.test_results_api import RIGHT, take
+
+    people = add_people(school, prefix, n)
+    with schema_context(school.schema):
+        for person in people:
+            enrollment_add(course=course, user=person, role="student")
+            take(quiz, person, RIGHT, start=0, submit=5)
+            mastery_refresh(person.pk, course.pk)
+
+
+@pytest.fixture
+def results_course(school_a):
+    from tests.api.test_attempts_api import course_with_students, make_quiz
+
+    course = course_with_students(school_a, code="R-1")
+    quiz = make_quiz(school_a, course)
+    _grow_results(school_a, course, quiz, "few", 2)
+    return course, quiz
+
+
+def test_results_lists_query_count_does_not_grow_with_rows(school_a, reader, results_course):
+    course, quiz = results_course
+    student = school_a.students[0]
+    urls = [
+        f"/api/v1/quizzes/{quiz.pk}/attempts/?page_size=500",
+        f"/api/v1/quizzes/{quiz.pk}/attempts/?page_size=500&questions=true",
+        f"/api/v1/courses/{course.pk}/attempts/?page_size=500",
+        f"/api/v1/students/{student.pk}/attempts/?page_size=500",
+    ]
+    with schema_context(school_a.schema):
+        from tests.api.test_results_api import RIGHT, take
+
+        take(quiz, student, RIGHT, start=0, submit=5)
+    reader.get(urls[0])
+    few = [queries_for(reader, url) for url in urls]
+    _grow_results(school_a, course, quiz, "many", 25)
+    assert reader.get(urls[0]).json()["count"] == 28
+    # school by host, key, quiz or course or student, the deadline sweep, count, page
+    # (+ the questions' scores)
+    assert few == [queries_for(reader, url) for url in urls] == [6, 7, 6, 6]
+
+
+def test_teachers_results_list_query_count_does_not_grow_with_rows(school_a, results_course):
+    course, quiz = results_course
+    teacher = school_a.client(school_a.teacher)
+    url = f"/api/v1/quizzes/{quiz.pk}/attempts/?page_size=500"
+    few = queries_for(teacher, url)
+    _grow_results(school_a, course, quiz, "many", 25)
+    assert few == queries_for(teacher, url) == 9
+
+
+def test_results_csv_export_query_count_does_not_grow_with_rows(school_a, reader, results_course):
+    course, quiz = results_course
+    url = f"/api/v1/quizzes/{quiz.pk}/attempts/?format=csv&questions=true"
+
+    def exported() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = reader.get(url)
+            lines = b"".join(response.streaming_content).count(b"\n")
+        statements = [q for q in captured.captured_queries if not q["sql"].startswith("SET ")]
+        return len(statements), lines
+
+    reader.get(url)
+    few, few_lines = exported()
+    _grow_results(school_a, course, quiz, "many", 25)
+    many, many_lines = exported()
+    assert (few_lines, many_lines) == (1 + 2, 1 + 27)
+    # school by host, key, quiz, the deadline sweep, the quiz's questions, the questions the
+    # attempts showed, the rows, their questions' scores (per 500 rows)
+    assert few == many == 8
+
+
+def test_course_progress_query_count_does_not_grow_with_students(school_a, reader, results_course):
+    course, quiz = results_course
+    url = f"/api/v1/courses/{course.pk}/progress/?page_size=500"
+    reader.get(url)
+    few = queries_for(reader, url)
+    _grow_results(school_a, course, quiz, "many", 25)
+    assert reader.get(url).json()["count"] == 29
+    # school by host, key, course (with its counts), count, page, mastery, attempts submitted
+    assert few == queries_for(reader, url) == 7

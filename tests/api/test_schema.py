@@ -70,9 +70,30 @@ OPERATIONS = {
     ("/api/v1/quizzes/{quiz_id}/unpublish/", "post"): "quizzes_unpublish",
     ("/api/v1/quizzes/{quiz_id}/export/", "get"): "quizzes_export",
     ("/api/v1/quizzes/{quiz_id}/export/warnings/", "get"): "quizzes_export_warnings",
+    # attempts, results, progress, statistics and accommodations
+    ("/api/v1/quizzes/{quiz_id}/attempts/", "get"): "quiz_attempts_list",
+    ("/api/v1/quizzes/{quiz_id}/attempts/", "post"): "quiz_attempts_start",
+    ("/api/v1/attempts/{attempt_id}/", "get"): "attempts_retrieve",
+    ("/api/v1/attempts/{attempt_id}/answers/{position}/", "put"): "attempt_answers_save",
+    ("/api/v1/attempts/{attempt_id}/submit/", "post"): "attempts_submit",
+    ("/api/v1/courses/{course_id}/attempts/", "get"): "course_attempts_list",
+    ("/api/v1/students/{user_id}/attempts/", "get"): "student_attempts_list",
+    ("/api/v1/courses/{course_id}/progress/", "get"): "course_progress_list",
+    ("/api/v1/students/{user_id}/progress/", "get"): "student_progress_retrieve",
+    ("/api/v1/quizzes/{quiz_id}/statistics/", "get"): "quiz_statistics_retrieve",
+    ("/api/v1/users/{user_id}/accommodation/", "get"): "user_accommodation_retrieve",
+    ("/api/v1/users/{user_id}/accommodation/", "put"): "user_accommodation_update",
 }
 # State changes that take no body, so there is nothing to be invalid.
-NO_BODY = ("deactivate/", "reactivate/", "/accept/", "/publish/", "/unpublish/")
+NO_BODY = (
+    "deactivate/",
+    "reactivate/",
+    "/accept/",
+    "/publish/",
+    "/unpublish/",
+    "/attempts/",
+    "/submit/",
+)
 
 
 @pytest.fixture
@@ -180,3 +201,32 @@ def test_quiz_endpoints_are_grouped_and_what_students_read_has_no_keys(schema):
     (fmt,) = [p for p in export["parameters"] if p["name"] == "format"]
     assert fmt["required"] is True
     assert "X-SmartEdu-Export-Warnings" in export["description"]
+
+
+def test_attempt_endpoints_are_grouped_and_a_students_attempt_shows_keys_only_as_feedback(schema):
+    tags = {
+        operation["operationId"]: operation["tags"]
+        for item in schema["paths"].values()
+        for operation in item.values()
+    }
+    assert tags["quiz_attempts_start"] == tags["attempt_answers_save"] == ["Attempts"]
+    assert tags["quiz_attempts_list"] == tags["quiz_statistics_retrieve"] == ["Results"]
+    assert tags["course_progress_list"] == tags["student_progress_retrieve"] == ["Progress"]
+    components = schema["components"]["schemas"]
+    # What a student reads while taking a quiz: the options' wording, never which is right.
+    assert set(components["AttemptOption"]["properties"]) == {"id", "text_html"}
+    question = set(components["AttemptQuestionState"]["properties"])
+    assert not {"correct", "correct_answer", "answer", "explanation_html", "options_key"} & question
+    assert components["AttemptQuestionState"]["properties"]["feedback"] == {
+        "$ref": "#/components/schemas/AttemptFeedback"
+    }
+    assert "feedback" not in components["AttemptQuestionState"].get("required", [])
+    # The people who run the course read the key with each answer.
+    managed = components["ManagedAttemptQuestion"]["properties"]
+    assert {"correct", "correct_answer", "explanation_html"} <= set(managed)
+    listed = schema["paths"]["/api/v1/quizzes/{quiz_id}/attempts/"]["get"]
+    assert set(listed["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    names = {p["name"] for p in listed["parameters"]}
+    assert {"student", "external_id", "state", "late", "submitted_after", "format"} <= names
+    saved = schema["paths"]["/api/v1/attempts/{attempt_id}/answers/{position}/"]["put"]
+    assert set(saved["responses"]) >= {"200", "400", "401", "403", "404", "409"}

@@ -201,3 +201,52 @@ def test_generation_bench_runs_real_jobs_through_a_worker(tmp_path):
     rerun = re.search(r"job 2 \(the same request as a job\): \*\*([\d.]+)%\*\*", text)
     assert rerun and 0 <= float(rerun.group(1)) <= 100
     assert not database_exists("bench_smoke_generation")
+
+
+@pytest.mark.live
+def test_websockets_bench_holds_answers_and_broadcasts_through_real_daphne(tmp_path):
+    results = tmp_path / "RESULTS.md"
+
+    done = run_bench(
+        "websockets.py",
+        "--connections", "20",
+        "--steps", "10", "20",
+        "--class-size", "10",
+        "--clients", "2",
+        "--ping-samples", "10",
+        "--pace", "1",
+        "--duration", "2",
+        "--restart-duration", "3",
+        "--live-rounds", "1",
+        "--settle", "30",
+        "--db", "bench_smoke_websockets",
+        "--results", str(results),
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    text = results.read_text()
+    assert text.count("<!-- bench:websockets -->") == 1
+    assert "a connection pool per process (max 4)" in text
+    # 1. Both ramps reached their last step, every socket open, none failed or closed.
+    ramp = [cells for cells in table_rows(text, ("1", "2")) if len(cells) == 10]
+    assert [cells[:2] for cells in ramp] == [["1", "10"], ["1", "20"], ["2", "10"], ["2", "20"]]
+    assert all(cells[8] == "0" and float(cells[6]) > 0 for cells in ramp), ramp
+    # 2. Every student's answers were acknowledged, none refused, and all of them are stored.
+    runs = table_rows(
+        text, ("burst, 1", "every 1 s for 2 s, 1", "burst, 2", "every 1 s for 2 s, 2")
+    )
+    assert [(cells[2], cells[3]) for cells in runs] == [("10", "10"), ("20", "20")] * 2
+    assert all(cells[10] == "0; unacked 0" for cells in runs), runs
+    assert re.search(r"stored with exactly the acknowledged text, \*\*0 lost\*\*", text)
+    probe = table_rows(
+        text, ("answer_save, as the consumer calls it (after-commit work included)",)
+    )
+    assert len(probe) == 1 and int(probe[0][3]) > 0
+    # 3. Every joined student read the question and the reveal; their answers are stored.
+    live = [cells for cells in table_rows(text, ("1", "2")) if len(cells) == 14]
+    assert [cells[:2] for cells in live] == [["1", "10"], ["2", "10"]]
+    assert all(cells[10] == "10 / 10" and cells[13] == "0" for cells in live), live
+    # 4. A killed server loses no acknowledged answer, and every answer is acknowledged.
+    (restart,) = [cells for cells in table_rows(text, ("30",)) if len(cells) == 8]
+    assert restart[4] == "30" and restart[5] == "**0**" and restart[6] == "0", restart
+    assert not database_exists("bench_smoke_websockets")

@@ -4,6 +4,23 @@ Two audiences read quizzes: the people who run a course (and API keys) see every
 its key; students see published quizzes through the Student* serializers, which are built
 from an allow-list of fields so a key can never slip through by adding a field elsewhere."""
 
+from .attempts import (
+    CSV_COLUMNS,
+    AccommodationInputSerializer,
+    AccommodationSerializer,
+    AnswerSavedSerializer,
+    AttemptAnswerInputSerializer,
+    AttemptRowSerializer,
+    AttemptStateSerializer,
+    AttemptSubmittedSerializer,
+    CourseAttemptFilterSerializer,
+    ManagedAttemptSerializer,
+    QuizAttemptFilterSerializer,
+    StudentAttemptFilterSerializer,
+    StudentRefSerializer,
+    attempt_csv_row,
+    question_points_earned,
+)
 from .bank import (
     KIND_ERRORS,
     AnswerInputSerializer,
@@ -34,6 +51,13 @@ from .generation import (
     GenerationJobCreateInputSerializer,
     GenerationJobFilterSerializer,
     GenerationJobOutputSerializer,
+)
+from .progress import (
+    PROGRESS_CSV_COLUMNS,
+    CourseProgressFilterSerializer,
+    CourseProgressRowSerializer,
+    QuizStatisticsSerializer,
+    StudentProgressSerializer,
 )
 from .quizzes import (
     QuizCreateInputSerializer,
@@ -89,4 +113,24 @@ __all__ = [
     "ImportReportSerializer",
     "QuotaErrorDetailSerializer",
     "QuotaErrorSerializer",
+    "AttemptAnswerInputSerializer",
+    "AttemptStateSerializer",
+    "AttemptSubmittedSerializer",
+    "AnswerSavedSerializer",
+    "StudentRefSerializer",
+    "ManagedAttemptSerializer",
+    "AttemptRowSerializer",
+    "QuizAttemptFilterSerializer",
+    "CourseAttemptFilterSerializer",
+    "StudentAttemptFilterSerializer",
+    "CSV_COLUMNS",
+    "attempt_csv_row",
+    "question_points_earned",
+    "AccommodationSerializer",
+    "AccommodationInputSerializer",
+    "CourseProgressFilterSerializer",
+    "CourseProgressRowSerializer",
+    "StudentProgressSerializer",
+    "PROGRESS_CSV_COLUMNS",
+    "QuizStatisticsSerializer",
 ]

@@ -8,6 +8,15 @@ Students read the published quizzes of their courses, without keys. Every role p
 permission class (which still stops read-only keys from writing) so that the selectors, not
 the role, decide between 403 and 404."""
 
+from .attempts import (
+    AttemptAnswerApi,
+    AttemptDetailApi,
+    AttemptSubmitApi,
+    CourseAttemptListApi,
+    QuizAttemptListApi,
+    StudentAttemptListApi,
+    UserAccommodationApi,
+)
 from .bank import (
     CourseQuestionBulkAcceptApi,
     CourseQuestionListApi,
@@ -43,6 +52,7 @@ from .generation import (
     GenerationJobDetailApi,
     GenerationJobQuestionListApi,
 )
+from .progress import CourseProgressApi, QuizStatisticsApi, StudentProgressApi
 from .quizzes import (
     QUIZ_FOR_CALLER,
     CourseQuizListApi,
@@ -90,4 +100,14 @@ __all__ = [
     "QuizExportApi",
     "QuizExportWarningsApi",
     "CourseQuestionImportApi",
+    "QuizAttemptListApi",
+    "AttemptDetailApi",
+    "AttemptAnswerApi",
+    "AttemptSubmitApi",
+    "CourseAttemptListApi",
+    "StudentAttemptListApi",
+    "UserAccommodationApi",
+    "CourseProgressApi",
+    "StudentProgressApi",
+    "QuizStatisticsApi",
 ]

@@ -82,6 +82,7 @@ class Command(BaseCommand):
                 )
             self._seed_demo_material(course, User.objects.get(username="teacher"))
             self._seed_demo_quiz(course, User.objects.get(username="teacher"))
+            self._seed_demo_results(course, User.objects.get(username="student2"))
         if not User.objects.filter(username="operator").exists():  # public schema here
             User.objects.create_superuser("operator", "operator@smartedu.example", DEMO_PASSWORD)
         host = f"http://demo.{settings.SMARTEDU_BASE_DOMAIN}:{settings.SMARTEDU_DEV_PORT}"
@@ -147,3 +148,42 @@ class Command(BaseCommand):
         quiz_services.quiz_questions_add(quiz, questions)
         quiz_services.quiz_publish(quiz)
         self.stdout.write(f"Published the demo quiz '{quiz.title}' ({len(questions)} questions).")
+
+    def _seed_demo_results(self, course, student):
+        """Two attempts of ``student`` at the demo quiz, a few days ago, so the class dashboard,
+        their progress page and the school overview have something to show (student1 keeps
+        every attempt for a first visit)."""
+        import datetime as dt
+        import json
+
+        from django.utils import timezone
+
+        from quizzes.attempts import answer_save, attempt_questions, attempt_start, attempt_submit
+        from quizzes.grading import key_response
+        from quizzes.models import Attempt, Quiz
+        from quizzes.progress import mastery_refresh
+
+        quiz = Quiz.objects.filter(
+            course=course, title=json.loads(DEMO_QUIZ.read_text())["title"]
+        ).first()
+        if quiz is None or Attempt.objects.filter(quiz=quiz, student=student).exists():
+            return
+        start = timezone.now() - dt.timedelta(days=3)
+        # The first attempt gets every other question right, the second all but the last.
+        for day, right in enumerate([lambda n: n % 2 == 1, lambda n: n < 6]):
+            now = start + dt.timedelta(days=day)
+            attempt = attempt_start(quiz, student, now=now)
+            for aq in attempt_questions(attempt):
+                kind, version = aq.question.kind, aq.version
+                wrong = next((o["id"] for o in version.options if not o.get("correct")), "")
+                response = (
+                    key_response(kind, version)
+                    if right(aq.position)
+                    else {"multiple": {"options": [wrong]}, "numeric": {"value": "-1"}}.get(
+                        kind, {"option": wrong} if version.options else {"text": "not sure"}
+                    )
+                )
+                answer_save(attempt, aq, response, now=now + dt.timedelta(minutes=aq.position))
+            attempt_submit(attempt, now=now + dt.timedelta(minutes=8))
+        mastery_refresh(student.pk, course.pk)
+        self.stdout.write(f"Seeded two submitted attempts of {student.username} at '{quiz.title}'.")

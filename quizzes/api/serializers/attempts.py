@@ -1,0 +1,489 @@
+"""Attempts over the API: what a student sends and reads while taking a quiz, the attempt as the
+people who run the course read it (keys included), result rows and their filters, and a
+student's accommodation.
+
+What a student reads is ``quizzes.attempts.attempt_state`` (the same payload the websocket
+sends), passed through the allow-lists below: a key reaches a student only inside ``feedback``,
+which the domain adds only when the quiz shows feedback."""
+
+import datetime as dt
+
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from quizzes import attempts as attempt_rules
+from quizzes.models import Attempt, Question, Quiz
+from smartedu.api.serializers import QueryFilterSerializer, StrictSerializer, optional_bool
+
+# Attempt states and submit reasons are plain strings in the schema: as enums their component
+# names would collide with the schema's other "state" and "reason" choice sets.
+ATTEMPT_STATES = "`in_progress` or `submitted`."
+SUBMIT_REASONS = "`student` (the student submitted) or `deadline` (time ran out)."
+
+
+# --- taking a quiz -------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="AttemptAnswer")
+class AttemptAnswerInputSerializer(StrictSerializer):
+    """One answer: ``{"option": "a"}`` (single, true/false), ``{"options": ["a", "c"]}``
+    (multiple), ``{"text": "..."}`` (short answer, fill in the blank), ``{"value": "3.5"}``
+    (numeric)."""
+
+    response = serializers.JSONField(
+        allow_null=True,
+        help_text='single/true_false: {"option": id}; multiple: {"options": [ids]}; '
+        'short_answer/fill_blank: {"text": "..."}; numeric: {"value": "3.5"}.',
+        error_messages={
+            # DRF formats these messages: braces are doubled.
+            "required": 'Send the answer as {{"response": {{...}}}}, for example '
+            '{{"response": {{"option": "a"}}}}.'
+        },
+    )
+
+
+@extend_schema_serializer(component_name="AttemptOption")
+class AttemptOptionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    text_html = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="AttemptCorrectAnswer")
+class CorrectAnswerSerializer(serializers.Serializer):
+    """Choice questions: ``options`` (the right ids); typed answers: ``accepted``; numeric:
+    ``value``, ``tolerance`` and ``unit``."""
+
+    options = serializers.ListField(child=serializers.CharField(), required=False)
+    accepted = serializers.ListField(child=serializers.CharField(), required=False)
+    value = serializers.FloatField(required=False)
+    tolerance = serializers.FloatField(required=False)
+    unit = serializers.CharField(required=False)
+
+
+@extend_schema_serializer(component_name="AttemptOptionFeedback")
+class OptionFeedbackSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    correct = serializers.BooleanField()
+    chosen = serializers.BooleanField()
+    feedback_html = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="AttemptCitation")
+class CitationSerializer(serializers.Serializer):
+    """Where the key comes from in the course material."""
+
+    material = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField()
+    page = serializers.IntegerField(allow_null=True)
+    section = serializers.CharField()
+    quote = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="AttemptFeedback")
+class FeedbackSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    score = serializers.FloatField(allow_null=True, help_text="0 to 1 of the points; null: none.")
+    correct = serializers.BooleanField()
+    answered = serializers.BooleanField()
+    points_earned = serializers.FloatField()
+    correct_answer = CorrectAnswerSerializer()
+    explanation_html = serializers.CharField()
+    option_feedback = OptionFeedbackSerializer(many=True)
+    source = CitationSerializer(allow_null=True)
+
+
+@extend_schema_serializer(component_name="AttemptQuestionState")
+class AttemptQuestionStateSerializer(serializers.Serializer):
+    """A question as the student sees it: options in this attempt's order, their saved answer,
+    and ``feedback`` only where the quiz shows it."""
+
+    position = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Question.Kind.choices)
+    points = serializers.FloatField()
+    stem_html = serializers.CharField()
+    options = AttemptOptionSerializer(many=True)
+    unit = serializers.CharField(help_text="numeric: the unit of the answer.")
+    response = serializers.JSONField(allow_null=True, help_text="The saved answer, as stored.")
+    saved_at = serializers.DateTimeField(allow_null=True)
+    locked = serializers.BooleanField(help_text="The answer can no longer change.")
+    feedback = FeedbackSerializer(required=False)
+
+
+@extend_schema_serializer(component_name="AttemptResult")
+class AttemptResultSerializer(serializers.Serializer):
+    score = serializers.FloatField(allow_null=True, help_text="Points earned, after any penalty.")
+    max_score = serializers.FloatField(allow_null=True)
+    percent = serializers.FloatField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    submit_reason = serializers.CharField(help_text=SUBMIT_REASONS)
+    late = serializers.BooleanField()
+    late_penalty_percent = serializers.IntegerField()
+
+
+@extend_schema_serializer(component_name="AttemptState")
+class AttemptStateSerializer(serializers.Serializer):
+    """Everything a quiz player shows (or resumes): the questions in this attempt's order with
+    every saved answer, the deadline and the server's clock; ``result`` once submitted."""
+
+    attempt = serializers.IntegerField()
+    quiz = serializers.IntegerField()
+    number = serializers.IntegerField()
+    state = serializers.CharField(help_text=ATTEMPT_STATES)
+    started_at = serializers.DateTimeField(allow_null=True)
+    deadline = serializers.DateTimeField(allow_null=True, help_text="null: no time limit.")
+    server_time = serializers.DateTimeField(help_text="The server's clock (it owns the time).")
+    remaining_seconds = serializers.FloatField(allow_null=True)
+    show_feedback = serializers.ChoiceField(choices=Quiz.Feedback.choices)
+    feedback_visible = serializers.BooleanField()
+    answered = serializers.IntegerField(help_text="How many questions have a saved answer.")
+    questions = AttemptQuestionStateSerializer(many=True)
+    result = AttemptResultSerializer(required=False)
+
+
+@extend_schema_serializer(component_name="AttemptSubmitted")
+class AttemptSubmittedSerializer(AttemptStateSerializer):
+    reason = serializers.CharField(
+        help_text="`student`, or `deadline` when time had already run out: the answers then "
+        "count as at the deadline."
+    )
+    already_submitted = serializers.BooleanField(
+        help_text="true: it was submitted before this request, which changed nothing."
+    )
+
+
+@extend_schema_serializer(component_name="AnswerSaved")
+class AnswerSavedSerializer(serializers.Serializer):
+    attempt = serializers.IntegerField()
+    position = serializers.IntegerField()
+    response = serializers.JSONField(help_text="The answer as stored (cleaned).")
+    saved_at = serializers.DateTimeField()
+    answered = serializers.IntegerField(help_text="How many questions have a saved answer now.")
+    feedback = FeedbackSerializer(
+        required=False, help_text="Only when the quiz shows feedback after each answer."
+    )
+
+
+# --- the attempt as the people who run the course read it ----------------------------------
+
+
+@extend_schema_serializer(component_name="StudentRef")
+class StudentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+    external_id = serializers.CharField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="ManagedAttemptOption")
+class ManagedOptionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    text_html = serializers.CharField()
+    correct = serializers.BooleanField()
+    chosen = serializers.BooleanField()
+    feedback_html = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="ManagedAttemptQuestion")
+class ManagedAttemptQuestionSerializer(serializers.Serializer):
+    """A question of the attempt with the student's answer, its grade and the key."""
+
+    position = serializers.IntegerField()
+    question = serializers.IntegerField()
+    version = serializers.IntegerField(help_text="The question version this attempt showed.")
+    kind = serializers.ChoiceField(choices=Question.Kind.choices)
+    topic = serializers.CharField()
+    objective = serializers.CharField()
+    points = serializers.FloatField()
+    stem_html = serializers.CharField()
+    options = ManagedOptionSerializer(many=True, help_text="In the order this attempt showed.")
+    unit = serializers.CharField()
+    response = serializers.JSONField(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    score = serializers.FloatField(allow_null=True, help_text="0 to 1 of the points.")
+    points_earned = serializers.FloatField()
+    correct = serializers.BooleanField()
+    correct_answer = CorrectAnswerSerializer()
+    explanation_html = serializers.CharField()
+    source = CitationSerializer(allow_null=True)
+
+
+def managed_question(attempt_question) -> dict:
+    """One question of an attempt as a course's managers read it: what the student saw
+    (``question_payload``) joined with its grade and key (``feedback_for``)."""
+    shown = attempt_rules.question_payload(attempt_question)
+    graded = attempt_rules.feedback_for(attempt_question)
+    feedback_by_id = {o["id"]: o for o in graded["option_feedback"]}
+    question = attempt_question.question
+    return {
+        "position": shown["position"],
+        "question": attempt_question.question_id,
+        "version": attempt_question.version_id,
+        "kind": shown["kind"],
+        "topic": question.topic,
+        "objective": question.objective,
+        "points": shown["points"],
+        "stem_html": shown["stem_html"],
+        "options": [
+            {**option, **{k: v for k, v in feedback_by_id[option["id"]].items() if k != "id"}}
+            for option in shown["options"]
+        ],
+        "unit": shown["unit"],
+        "response": attempt_question.response,
+        "answered_at": attempt_question.answered_at,
+        "score": graded["score"],
+        "points_earned": graded["points_earned"],
+        "correct": graded["correct"],
+        "correct_answer": graded["correct_answer"],
+        "explanation_html": graded["explanation_html"],
+        "source": graded["source"],
+    }
+
+
+@extend_schema_serializer(component_name="AttemptDetail")
+class ManagedAttemptSerializer(serializers.Serializer):
+    """An attempt with every answer, its grade and the key (the course's teachers, the
+    school's admins and API keys). ``context["questions"]``: ``attempt_questions(attempt)``."""
+
+    attempt = serializers.IntegerField(source="pk")
+    quiz = serializers.IntegerField(source="quiz_id")
+    quiz_title = serializers.CharField(source="quiz.title")
+    course = serializers.IntegerField(source="quiz.course_id")
+    student = StudentRefSerializer()
+    number = serializers.IntegerField()
+    state = serializers.CharField(help_text=ATTEMPT_STATES)
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    extra_time_percent = serializers.IntegerField(
+        help_text="The student's extra time, as it was when the attempt started."
+    )
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    submit_reason = serializers.CharField(help_text="`student`, `deadline`, or empty.")
+    late = serializers.BooleanField(source="is_late")
+    score = serializers.FloatField(allow_null=True)
+    max_score = serializers.FloatField(allow_null=True)
+    percent = serializers.FloatField(allow_null=True)
+    late_penalty_percent = serializers.SerializerMethodField()
+    answered = serializers.SerializerMethodField()
+    questions = serializers.SerializerMethodField()
+
+    def get_late_penalty_percent(self, attempt) -> int:
+        return attempt.quiz.late_penalty_percent if attempt.is_late else 0
+
+    def get_answered(self, attempt) -> int:
+        return sum(1 for aq in self.context["questions"] if aq.answered_at is not None)
+
+    @extend_schema_field(ManagedAttemptQuestionSerializer(many=True))
+    def get_questions(self, attempt):
+        return ManagedAttemptQuestionSerializer(
+            [managed_question(aq) for aq in self.context["questions"]], many=True
+        ).data
+
+
+# --- result rows ---------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="AttemptQuestionScore")
+class QuestionScoreSerializer(serializers.Serializer):
+    question = serializers.IntegerField(source="question_id")
+    position = serializers.IntegerField(help_text="Where this attempt showed it.")
+    points = serializers.FloatField()
+    score = serializers.FloatField(allow_null=True, help_text="0 to 1 of the points.")
+    points_earned = serializers.SerializerMethodField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+    def get_points_earned(self, attempt_question) -> float | None:
+        return question_points_earned(attempt_question)
+
+
+def question_points_earned(attempt_question) -> float | None:
+    """Points earned on one question; None when it was not answered."""
+    if attempt_question.answered_at is None:
+        return None
+    return round(float(attempt_question.points) * (attempt_question.score or 0.0), 4)
+
+
+@extend_schema_serializer(component_name="AttemptRow")
+class AttemptRowSerializer(serializers.Serializer):
+    """One attempt in a results list. ``questions`` only with ``?questions=true``."""
+
+    id = serializers.IntegerField()
+    quiz = serializers.IntegerField(source="quiz_id")
+    quiz_title = serializers.CharField(source="quiz.title")
+    course = serializers.IntegerField(source="quiz.course_id")
+    student = StudentRefSerializer()
+    number = serializers.IntegerField()
+    state = serializers.CharField(help_text=ATTEMPT_STATES)
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    submit_reason = serializers.CharField(help_text="`student`, `deadline`, or empty.")
+    late = serializers.BooleanField(source="is_late")
+    score = serializers.FloatField(allow_null=True, help_text="Points earned, after any penalty.")
+    max_score = serializers.FloatField(allow_null=True)
+    percent = serializers.FloatField(source="percent_value", allow_null=True)
+    questions = QuestionScoreSerializer(
+        source="scored_questions", many=True, required=False, help_text="With ?questions=true."
+    )
+
+    def to_representation(self, attempt):
+        data = super().to_representation(attempt)
+        if not hasattr(attempt, "scored_questions"):
+            data.pop("questions", None)
+        return data
+
+
+ORDERINGS = [
+    ("student", "By student (last name, first name, username), then quiz and attempt number"),
+    ("-submitted_at", "Newest submission first (in-progress attempts last)"),
+    ("submitted_at", "Oldest submission first (in-progress attempts last)"),
+    ("-percent", "Best result first"),
+    ("percent", "Weakest result first"),
+    ("-started_at", "Newest start first"),
+    ("started_at", "Oldest start first"),
+]
+OUTPUT_FORMATS = [("json", "JSON, paginated"), ("csv", "CSV of every matching row")]
+
+
+class _ResultFilterSerializer(QueryFilterSerializer):
+    state = serializers.ChoiceField(choices=Attempt.State.choices, required=False)
+    late = optional_bool("true: only late attempts; false: only attempts in time.")
+    submitted_after = serializers.DateTimeField(
+        required=False, help_text="Submitted at or after this moment (ISO 8601)."
+    )
+    submitted_before = serializers.DateTimeField(
+        required=False, help_text="Submitted before this moment (ISO 8601)."
+    )
+    min_percent = serializers.FloatField(
+        required=False, help_text="At least this percent (as shown, one decimal)."
+    )
+    max_percent = serializers.FloatField(
+        required=False, help_text="At most this percent (as shown, one decimal)."
+    )
+    ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="student")
+    format = serializers.ChoiceField(
+        choices=OUTPUT_FORMATS,
+        required=False,
+        default="json",
+        help_text="csv (or `Accept: text/csv`): every matching row as a CSV attachment.",
+    )
+
+    def validate(self, data):
+        after, before = data.get("submitted_after"), data.get("submitted_before")
+        if after and before and after >= before:
+            raise serializers.ValidationError(
+                {"submitted_before": ["submitted_before must be later than submitted_after."]}
+            )
+        low, high = data.get("min_percent"), data.get("max_percent")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError(
+                {"max_percent": ["max_percent must not be below min_percent."]}
+            )
+        return data
+
+
+class _StudentFilters(serializers.Serializer):
+    student = serializers.IntegerField(required=False, min_value=1, help_text="A student's id.")
+    external_id = serializers.CharField(
+        required=False, help_text="A student's id in your system (roster sync)."
+    )
+
+
+class QuizAttemptFilterSerializer(_ResultFilterSerializer, _StudentFilters):
+    questions = optional_bool(
+        "true: add each question's score (JSON: `questions`; CSV: one column per question)."
+    )
+
+
+class CourseAttemptFilterSerializer(_ResultFilterSerializer, _StudentFilters):
+    quiz = serializers.IntegerField(required=False, min_value=1, help_text="Only this quiz.")
+
+
+class StudentAttemptFilterSerializer(_ResultFilterSerializer):
+    quiz = serializers.IntegerField(required=False, min_value=1, help_text="Only this quiz.")
+    course = serializers.IntegerField(required=False, min_value=1, help_text="Only this course.")
+
+
+# The CSV export: one row per attempt, in this order (question columns follow, if asked for).
+CSV_COLUMNS = [
+    "attempt",
+    "quiz",
+    "quiz_title",
+    "student",
+    "external_id",
+    "username",
+    "name",
+    "number",
+    "state",
+    "started_at",
+    "submitted_at",
+    "submit_reason",
+    "late",
+    "score",
+    "max_score",
+    "percent",
+]
+
+
+def csv_time(moment) -> str:
+    """UTC, ISO 8601, as the JSON shows it."""
+    if moment is None:
+        return ""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def attempt_csv_row(attempt) -> list:
+    """The CSV_COLUMNS of one attempt (cells are made formula-safe by the writer)."""
+    student = attempt.student
+    return [
+        attempt.pk,
+        attempt.quiz_id,
+        attempt.quiz.title,
+        student.pk,
+        student.external_id or "",
+        student.username,
+        student.display_name,
+        attempt.number,
+        attempt.state,
+        csv_time(attempt.started_at),
+        csv_time(attempt.submitted_at),
+        attempt.submit_reason,
+        "true" if attempt.is_late else "false",
+        "" if attempt.score is None else attempt.score,
+        "" if attempt.max_score is None else attempt.max_score,
+        "" if attempt.percent_value is None else float(attempt.percent_value),
+    ]
+
+
+# --- accommodations ------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="Accommodation")
+class AccommodationSerializer(serializers.Serializer):
+    """What a student is allowed beyond every quiz's settings. A student without one reads
+    zeros and ``updated_at: null``."""
+
+    student = serializers.IntegerField(source="student_id")
+    extra_time_percent = serializers.IntegerField(
+        help_text="Added to every time limit (50: time and a half)."
+    )
+    extra_attempts = serializers.IntegerField(help_text="Added to every quiz's attempts allowed.")
+    note = serializers.CharField()
+    updated_by = serializers.IntegerField(source="updated_by_id", allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="AccommodationUpdate")
+class AccommodationInputSerializer(StrictSerializer):
+    """The whole accommodation: PUT replaces it (a note left out is cleared). Attempts already
+    running keep the extra time they started with. The ranges are checked by
+    ``quizzes.accommodations``."""
+
+    extra_time_percent = serializers.IntegerField(
+        help_text="0 to 400, added to every time limit (50: time and a half)."
+    )
+    extra_attempts = serializers.IntegerField(
+        help_text="0 to 20, added to every quiz's attempts allowed."
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Why (at most 300 characters)."
+    )

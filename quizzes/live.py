@@ -475,6 +475,9 @@ def live_state(
     the session, the current round (no key while it is open), the participant's own answer to
     it and standing, the counts, and the results or final board when they are out."""
     now = now or timezone.now()
+    if participant is not None:
+        # Pages keep their participant from the handshake; its score has moved since.
+        participant = LiveParticipant.objects.get(pk=participant.pk)
     total = quiz_question_count(session.quiz_id)
     live_round = None
     if session.position and session.state != LiveSession.State.LOBBY:

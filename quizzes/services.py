@@ -14,7 +14,15 @@ from accounts.models import User
 from courses.models import Course
 
 from .content import question_content_clean
-from .models import AttemptQuestion, Difficulty, Question, QuestionVersion, Quiz, QuizItem
+from .models import (
+    AttemptQuestion,
+    Difficulty,
+    LiveRound,
+    Question,
+    QuestionVersion,
+    Quiz,
+    QuizItem,
+)
 from .rendering import clean_text
 
 TAG_FIELDS = ("topic", "objective", "difficulty")
@@ -95,8 +103,12 @@ def question_create(
 
 
 def version_was_shown(version: QuestionVersion) -> bool:
-    """Whether any attempt has shown this version to a student (it is then frozen)."""
-    return AttemptQuestion.objects.filter(version=version).exists()
+    """Whether any attempt or live round has shown this version to students (it is then
+    frozen: they are graded against it)."""
+    return (
+        AttemptQuestion.objects.filter(version=version).exists()
+        or LiveRound.objects.filter(version=version).exists()
+    )
 
 
 @transaction.atomic
@@ -119,7 +131,10 @@ def question_update(
     content_given = any(v is not None for v in (stem, options, answer, explanation, kind))
     if content_given:
         new_kind = kind or question.kind
-        if new_kind != question.kind and AttemptQuestion.objects.filter(question=question).exists():
+        if new_kind != question.kind and (
+            AttemptQuestion.objects.filter(question=question).exists()
+            or LiveRound.objects.filter(question=question).exists()
+        ):
             # The type is the question's, not the version's: a shown version graded as another
             # type would change results already given.
             raise ValidationError(

@@ -152,6 +152,19 @@ def test_rejoining_finds_the_same_participant_alias_score_and_answer(running, sc
     assert LiveParticipant.objects.filter(session=session).count() == 1
 
 
+def test_a_state_asked_for_later_gives_the_score_as_it_stands_not_as_it_was_at_joining(
+    running, school_a
+):
+    session = running(("single",))
+    held = _participant(session, school_a.student)  # what a socket keeps from its handshake
+    _answer(session, school_a.student, {"option": _option(session, "Mitochondrion")})
+    live_round_close(session.pk, by=school_a.teacher)
+    session.refresh_from_db()
+    state = live_state(session, role="student", participant=held)
+    assert (state["you"]["score"], state["you"]["rank"]) == (1.95, 1)
+    assert state["reveal"]["you"]["score"] == 1.95
+
+
 def test_aliases_differ_within_a_session(running, school_a, classmate):
     session = running()
     live_join(session, classmate)

@@ -168,6 +168,11 @@ def test_a_host_and_three_students_play_a_whole_session(
                 (True, 1, 1.0),
             ]
             assert [y["alias"] for y in mine] == aliases
+            # The state asked for again on the same socket has the score as it is now.
+            students[0].send('{"type": "state"}')
+            again = receive_until(students[0], of_type("state"))[-1]
+            assert (again["you"]["score"], again["you"]["rank"]) == (1.0, 1)
+            assert again["reveal"]["results"] == results
 
             # --- question 2, then the end with the final board ---
             host.send('{"type": "next"}')

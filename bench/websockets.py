@@ -6,7 +6,8 @@ loses answers.
     python -m smartedu.embedded exec --data .data/bench --redis-port 0 -- \\
         .venv/bin/python bench/websockets.py [--connections 5000] [--class-size 1000]
 
-Everything is real: daphne processes serving ``smartedu.asgi`` (production settings), the
+Everything is real: daphne processes serving ``smartedu.asgi`` (production settings, and
+``DATABASE_POOL_MAX_SIZE=8`` as in the Procfile unless the environment sets it), the
 scratch database on the embedded PostgreSQL, Redis as the channel layer, a Celery worker for
 the progress refreshes answers queue (as ``make run`` starts one), and clients speaking the
 websocket protocol from several worker processes (``bench/_ws_clients.py``: asyncio and the
@@ -597,7 +598,7 @@ def part_answers(args, seeded, env, log_dir, pool, worker, positions) -> dict:
     """Burst and class pace for each setup of ``--answer-setups``."""
     out = {"rows": [], "connect_rows": [], "acked": [], "profiles": []}
     size = args.class_size
-    for setup in args.answer_setups:
+    for n, setup in enumerate(args.answer_setups):
         print(f"\n[2] answers, {size:,} students, daphne processes: {setup.label}", flush=True)
         servers = servers_start(
             setup.processes,
@@ -610,7 +611,7 @@ def part_answers(args, seeded, env, log_dir, pool, worker, positions) -> dict:
         pool.call("reset")
         try:
             before = servers_rss(servers)
-            specs = _attempt_specs(seeded, size, ports, prefix=f"a{setup.label}-")
+            specs = _attempt_specs(seeded, size, ports, prefix=f"a{n}-")
             done = connect(pool, specs, args.handshakes, True, "  connect + open")
             rss = servers_rss(servers)
             out["connect_rows"].append(
@@ -796,7 +797,7 @@ def part_live(args, seeded, env, log_dir, pool, worker) -> dict:
         out["notes"].append("Not measured: quizzes/consumers/live.py is not in this tree.")
         return out
     size = args.class_size
-    for setup in args.live_setups:
+    for n, setup in enumerate(args.live_setups):
         print(f"\n[3] live session, {size:,} students, daphne processes: {setup.label}")
         session = live_session_new(seeded)
         path = f"/ws/live/{session.join_code}/?session={session.pk}"
@@ -812,7 +813,7 @@ def part_live(args, seeded, env, log_dir, pool, worker) -> dict:
             connect(pool, [host], 1, False, "  host")
             specs = [
                 {**spec, "path": path}
-                for spec in _attempt_specs(seeded, size, ports, prefix=f"l{setup.label}-")
+                for spec in _attempt_specs(seeded, size, ports, prefix=f"l{n}-")
             ]
             joined = connect(pool, specs, args.handshakes, False, "  students join")
             time.sleep(2)  # the join events and each page's first state settle
@@ -1026,7 +1027,7 @@ def main(argv: list[str] | None = None) -> int:
     # Web processes as the Procfile runs them: a connection pool of 4 unless the environment
     # says otherwise (DATABASE_POOL_MAX_SIZE=0 measures connections opened per call).
     if not os.environ.get("DATABASE_POOL_MAX_SIZE"):
-        os.environ["DATABASE_POOL_MAX_SIZE"] = "4"
+        os.environ["DATABASE_POOL_MAX_SIZE"] = "8"
     url = _common.scratch_database_create(args.db)
     worker = pool = None
     results: dict = {}

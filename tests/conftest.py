@@ -169,7 +169,7 @@ def live_env() -> dict:
         DJANGO_DEBUG="true",
         PYTHONUNBUFFERED="1",
         # As the Procfile runs the web process: borrowing pooled connections.
-        DATABASE_POOL_MAX_SIZE=env.get("DATABASE_POOL_MAX_SIZE", "4"),
+        DATABASE_POOL_MAX_SIZE=env.get("DATABASE_POOL_MAX_SIZE", "8"),
     )
     return env
 

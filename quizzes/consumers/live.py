@@ -33,7 +33,7 @@ from smartedu.consumers import (
     CLOSE_NOT_SIGNED_IN,
     GuardedJsonConsumer,
 )
-from tenants.realtime import run_in_school
+from tenants.realtime import run_in_school, run_in_school_concurrently
 
 from ..live import (
     NOT_FOUND_MESSAGE,
@@ -308,7 +308,8 @@ class LiveConsumer(GuardedJsonConsumer):
                 **extra,
             )
         try:
-            taken = await self._db(
+            taken = await run_in_school_concurrently(
+                self.scope["schema_name"],
                 _answer,
                 self.session_id,
                 position,

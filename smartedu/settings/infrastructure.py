@@ -20,6 +20,9 @@ if DATABASE_POOL_MAX_SIZE:
             "connections are kept by the pool. Set DATABASE_POOL_MAX_SIZE=0 to use "
             "DATABASE_CONN_MAX_AGE instead."
         )
+    # The pool replaces broken connections itself; a health check on every borrow would cost
+    # one more round trip than the answer it serves.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DATABASE_POOL_MAX_SIZE,

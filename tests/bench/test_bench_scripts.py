@@ -226,7 +226,7 @@ def test_websockets_bench_holds_answers_and_broadcasts_through_real_daphne(tmp_p
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     text = results.read_text()
     assert text.count("<!-- bench:websockets -->") == 1
-    assert "a connection pool per process (max 4)" in text
+    assert "a connection pool per process (max 8)" in text
     # 1. Both ramps reached their last step, every socket open, none failed or closed.
     ramp = [cells for cells in table_rows(text, ("1", "2")) if len(cells) == 10]
     assert [cells[:2] for cells in ramp] == [["1", "10"], ["1", "20"], ["2", "10"], ["2", "20"]]

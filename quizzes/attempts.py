@@ -659,9 +659,12 @@ def _after_answer(attempt: Attempt, attempt_question: AttemptQuestion, *, sender
             },
         },
     )
-    from .progress import progress_changed
+    if answer_locks(attempt.quiz):
+        # Only a final answer moves mastery; one that can still change waits for the submit
+        # (a recompute now would rewrite the same rows).
+        from .progress import progress_changed
 
-    progress_changed(attempt.student_id, attempt.quiz.course_id)
+        progress_changed(attempt.student_id, attempt.quiz.course_id)
 
 
 def _after_submit(attempt: Attempt, *, sender) -> None:

@@ -15,6 +15,8 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
@@ -60,12 +62,24 @@ def progress_publish(
     )
 
 
+# Events raised by database work that a consumer runs on a worker thread: they wait here and
+# the consumer's event loop sends them when the work returns (see ``events_deferred``).
+_deferred_events: ContextVar[list[tuple[str, dict]] | None] = ContextVar(
+    "deferred_events", default=None
+)
+
+
 def group_send_quietly(group: str, message: dict) -> bool:
-    """Send to a channel group from sync code; returns whether it reached the channel layer.
-    Never raises: the database is the record, a live event is a courtesy."""
+    """Send to a channel group from sync code; returns whether it reached the channel layer
+    (or, inside ``events_deferred``, was queued for it). Never raises: the database is the
+    record, a live event is a courtesy."""
     layer = get_channel_layer()
     if layer is None:
         return False
+    deferred = _deferred_events.get()
+    if deferred is not None:
+        deferred.append((group, message))
+        return True
     try:
         if _thread_runs_event_loop():
             # async_to_sync refuses to run on a thread whose event loop is running (a sync
@@ -78,6 +92,30 @@ def group_send_quietly(group: str, message: dict) -> bool:
         logger.warning("Event for %s could not be delivered", group, exc_info=True)
         return False
     return True
+
+
+@contextmanager
+def events_deferred():
+    """Collect the events ``group_send_quietly`` is asked to send in this block instead of
+    sending them; yields the list, in the order they were raised. A worker thread that sent
+    them itself would wait on the event loop for each (async_to_sync) while holding its
+    database connection; under a burst of answers every thread ended up waiting there."""
+    events: list[tuple[str, dict]] = []
+    token = _deferred_events.set(events)
+    try:
+        yield events
+    finally:
+        _deferred_events.reset(token)
+
+
+async def group_send_many_quietly(events: list[tuple[str, dict]]) -> None:
+    """Send collected events one after another, in order, from async code; never raises."""
+    layer = get_channel_layer()
+    for group, message in events:
+        try:
+            await layer.group_send(group, message)
+        except Exception:
+            logger.warning("Event for %s could not be delivered", group, exc_info=True)
 
 
 def _thread_runs_event_loop() -> bool:

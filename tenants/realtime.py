@@ -11,6 +11,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.crypto import constant_time_compare
 from django_tenants.utils import get_public_schema_name, remove_www, schema_context
 
+from smartedu.progress import events_deferred, group_send_many_quietly
+
 
 def _header(scope, name: bytes) -> str:
     for key, value in scope.get("headers", []):
@@ -68,25 +70,27 @@ def _session_key_from_cookies(scope) -> str | None:
 
 
 async def run_in_school(schema_name: str, func, *args, **kwargs):
-    """Run a blocking database function inside a school's schema (in Channels' DB thread)."""
+    """Run a blocking database function inside a school's schema, on a thread of the event
+    loop's pool rather than Channels' one database thread: the calls of many sockets (a class
+    opening a quiz, answering at once) overlap their round trips instead of queueing behind
+    each other. Each thread has its own connection (borrowed from the pool when one is set).
+
+    Channel-layer events the function raises (``group_send_quietly``) are sent from the event
+    loop once it returns or raises, in the order raised, so the thread never waits on them."""
+    events: list = []
 
     def call():
-        with schema_context(schema_name):
-            return func(*args, **kwargs)
+        with events_deferred() as raised, schema_context(schema_name):
+            try:
+                return func(*args, **kwargs)
+            finally:
+                events.extend(raised)
 
-    return await database_sync_to_async(call)()
-
-
-async def run_in_school_concurrently(schema_name: str, func, *args, **kwargs):
-    """``run_in_school`` on a thread of the event loop's pool instead of Channels' one DB thread:
-    for short, independent statements many sockets send at once (answers), so their database
-    round trips overlap instead of queueing. Each thread borrows its own connection."""
-
-    def call():
-        with schema_context(schema_name):
-            return func(*args, **kwargs)
-
-    return await database_sync_to_async(call, thread_sensitive=False)()
+    try:
+        return await database_sync_to_async(call, thread_sensitive=False)()
+    finally:
+        if events:
+            await group_send_many_quietly(events)
 
 
 class TenantWebsocketMiddleware:
@@ -105,7 +109,11 @@ class TenantWebsocketMiddleware:
         host = _host_without_port(_header(scope, b"host"))
         origin = _header(scope, b"origin")
         origin_host = _host_without_port(urlsplit(origin).netloc) if origin else ""
-        school = await database_sync_to_async(_school_for_host)(host) if host else None
+        school = (
+            await database_sync_to_async(_school_for_host, thread_sensitive=False)(host)
+            if host
+            else None
+        )
         refuse = (
             school is None
             or school.schema_name == get_public_schema_name()
@@ -118,7 +126,7 @@ class TenantWebsocketMiddleware:
             await receive()  # the websocket.connect message
             await send({"type": "websocket.close", "code": 4403})
             return
-        user = await database_sync_to_async(_user_for_session)(
+        user = await database_sync_to_async(_user_for_session, thread_sensitive=False)(
             school.schema_name, _session_key_from_cookies(scope)
         )
         scope = dict(scope, school=school, schema_name=school.schema_name, user=user)

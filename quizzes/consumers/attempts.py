@@ -19,7 +19,7 @@ from smartedu.consumers import (
     CLOSE_NOT_SIGNED_IN,
     GuardedJsonConsumer,
 )
-from tenants.realtime import run_in_school, run_in_school_concurrently
+from tenants.realtime import run_in_school
 
 from ..attempts import (
     AttemptRefused,
@@ -269,8 +269,7 @@ class AttemptConsumer(GuardedJsonConsumer):
                 position=position,
             )
         try:
-            # Answers from many sockets overlap their round trips (see run_in_school_concurrently).
-            saved = await run_in_school_concurrently(
+            saved = await run_in_school(
                 self.scope["schema_name"],
                 answer_save,
                 self.attempt,

@@ -33,7 +33,7 @@ from smartedu.consumers import (
     CLOSE_NOT_SIGNED_IN,
     GuardedJsonConsumer,
 )
-from tenants.realtime import run_in_school, run_in_school_concurrently
+from tenants.realtime import run_in_school
 
 from ..live import (
     NOT_FOUND_MESSAGE,
@@ -308,7 +308,7 @@ class LiveConsumer(GuardedJsonConsumer):
                 **extra,
             )
         try:
-            taken = await run_in_school_concurrently(
+            taken = await run_in_school(
                 self.scope["schema_name"],
                 _answer,
                 self.session_id,
@@ -323,9 +323,9 @@ class LiveConsumer(GuardedJsonConsumer):
         await self._after_answer(taken)
 
     async def _after_answer(self, taken) -> None:
-        """What ``live_answer`` leaves to its caller, done here without holding the database
-        thread that every socket of this process shares: the channel messages are sent from
-        the event loop, the mastery recompute is queued from a spare thread."""
+        """What ``live_answer`` leaves to its caller, done here without holding a database
+        thread: the channel messages are sent from the event loop, the mastery recompute is
+        queued from a spare thread."""
         schema = self.scope["schema_name"]
         for group, message in answer_events(schema, taken, sender=self.channel_name):
             try:

@@ -145,8 +145,33 @@ def load_average() -> str:
     return f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min)"
 
 
+def cpu_times() -> list[int]:
+    """The machine's CPU counters since boot (user ... steal), from /proc/stat."""
+    try:
+        with open("/proc/stat") as stat:
+            return [int(field) for field in stat.readline().split()[1:9]]
+    except OSError:
+        return []
+
+
+_cpu_at_start: list[int] = []
+
+
+def cpu_stolen_since_start() -> str:
+    """The share of CPU time the hypervisor gave to other guests since ``machine()`` ran: on a
+    shared virtual machine, figures taken while it is high are slower than the code."""
+    now = cpu_times()
+    if not (now and _cpu_at_start):
+        return "unknown"
+    spent = [b - a for a, b in zip(_cpu_at_start, now, strict=True)]
+    total = sum(spent)
+    return f"{spent[7] / total * 100:.0f}% of CPU time" if total else "unknown"
+
+
 def machine() -> dict[str, str]:
     import django
+
+    _cpu_at_start[:] = cpu_times()
 
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -354,13 +354,15 @@ class Meter:
     def __init__(self, servers, pool: ClientPool, worker):
         self.servers, self.pool, self.worker = servers, pool, worker
         self.start = self._read()
+        self.cpu_start = _common.cpu_times()
 
     def _read(self):
         worker = tree_cpu(self.worker.pid) if self.worker else 0.0
         return time.monotonic(), servers_cpu(self.servers), self.pool.cpu_seconds(), worker
 
     def shares(self) -> str:
-        """'server x%, clients y%, worker z%' of one core over the phase."""
+        """'server x%, clients y%, worker z%' of one core over the phase, and the share of the
+        machine's CPU time the hypervisor gave to other guests meanwhile."""
         end = self._read()
         wall = end[0] - self.start[0]
         parts = [
@@ -369,6 +371,11 @@ class Meter:
                 ("daphne", "clients", "worker"), self.start[1:], end[1:], strict=True
             )
         ]
+        cpu_now = _common.cpu_times()
+        if cpu_now and self.cpu_start:
+            spent = [b - a for a, b in zip(self.cpu_start, cpu_now, strict=True)]
+            if sum(spent):
+                parts.append(f"stolen {spent[7] / sum(spent) * 100:.0f}%")
         return ", ".join(parts)
 
 
@@ -1076,6 +1083,7 @@ def main(argv: list[str] | None = None) -> int:
         stored = stored_answers(seeded)
         backlog = queue_length() if worker else 0
         info["load after"] = _common.load_average()
+        info["stolen by the hypervisor"] = _common.cpu_stolen_since_start()
     finally:
         if pool is not None:
             pool.close()

@@ -23,7 +23,7 @@ import random
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 
@@ -343,13 +343,14 @@ def answer_save(
     cleaned = response_clean(attempt_question, response)
     now = now or timezone.now()
     score = grade(attempt_question.question.kind, attempt_question.version, cleaned)
-    rows = AttemptQuestion.objects.filter(
-        pk=attempt_question.pk,
-        attempt__state=Attempt.State.IN_PROGRESS,
-    ).filter(Q(attempt__deadline__isnull=True) | Q(attempt__deadline__gte=now))
-    if answer_locks(attempt.quiz):
-        rows = rows.filter(answered_at__isnull=True)
-    if not rows.update(response=cleaned, score=score, answered_at=now):
+    stored = _answer_store_if_open(
+        attempt_question.pk,
+        cleaned,
+        score,
+        now,
+        only_unanswered=answer_locks(attempt.quiz),
+    )
+    if not stored:
         _refusal_for_unsaved(attempt, attempt_question, now)
     attempt_question.response, attempt_question.score, attempt_question.answered_at = (
         cleaned,
@@ -361,6 +362,51 @@ def answer_save(
         lambda: _after_answer(attempt, attempt_question, sender=sender), robust=True
     )
     return AnswerSaved(attempt_question, now, feedback)
+
+
+def _answer_store_if_open(
+    attempt_question_id: int, response, score: float, now: dt.datetime, *, only_unanswered: bool
+) -> bool:
+    """Write the answer if its attempt is in progress and before its deadline (and, with
+    ``only_unanswered``, if the question has no answer yet); returns whether it was written.
+
+    The attempt row is share-locked for the statement's transaction: a submit (which locks it
+    for update before it adds up the scores) waits for this answer to commit, and an answer
+    racing a submit that got there first waits, sees the attempt submitted and writes nothing.
+    So an acknowledged answer is always in the score.
+
+    Written out as one statement: the ORM turns a cross-table conditional UPDATE into
+    ``id IN (SELECT …)`` with the model's ordering, and compiling that cost about 4 ms of CPU per
+    answer under the GIL, which every socket of the process waited on."""
+    quote = connection.ops.quote_name
+    answer, attempt = AttemptQuestion._meta, Attempt._meta
+    column = answer.get_field
+    sql = (
+        f"UPDATE {quote(answer.db_table)} SET "
+        f"{quote(column('response').column)} = %s, {quote(column('score').column)} = %s, "
+        f"{quote(column('answered_at').column)} = %s "
+        f"WHERE {quote(answer.pk.column)} = %s AND EXISTS ("
+        f"SELECT 1 FROM {quote(attempt.db_table)} AS a "
+        f"WHERE a.{quote(attempt.pk.column)} = "
+        f"{quote(answer.db_table)}.{quote(column('attempt').column)} "
+        f"AND a.{quote(attempt.get_field('state').column)} = %s "
+        f"AND (a.{quote(attempt.get_field('deadline').column)} IS NULL "
+        f"OR a.{quote(attempt.get_field('deadline').column)} >= %s) "
+        "FOR SHARE)"
+    )
+    if only_unanswered:
+        sql += f" AND {quote(column('answered_at').column)} IS NULL"
+    params = [
+        column("response").get_db_prep_save(response, connection),
+        score,
+        now,
+        attempt_question_id,
+        Attempt.State.IN_PROGRESS,
+        now,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def _refusal_for_unsaved(attempt: Attempt, attempt_question: AttemptQuestion, now) -> None:

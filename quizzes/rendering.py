@@ -5,6 +5,7 @@ it is stored, whoever wrote it: a teacher, a language model, an imported file. `
 stored text into HTML for pages: markdown-it with raw HTML disabled (so ``<script>`` is shown as
 text), then nh3 (the Ammonia sanitiser) keeps only formatting tags and safe link schemes."""
 
+import functools
 import html
 import re
 
@@ -118,14 +119,19 @@ def _markdown_renderer():
 def render(text: str | None, *, inline: bool = False) -> SafeString:
     """Safe HTML for stored question text. ``inline`` renders without the wrapping paragraph
     (for option labels)."""
-    source = str(text or "")
+    return mark_safe(_render_cleaned(str(text or ""), inline))  # noqa: S308 - nh3 output
+
+
+# A class opening one quiz renders the same question texts once per student: keep the recent
+# ones (the output depends on the text alone; a few MiB at most).
+@functools.lru_cache(maxsize=4096)
+def _render_cleaned(source: str, inline: bool) -> str:
     markdown = _markdown_renderer()
     html = markdown.renderInline(source) if inline else markdown.render(source)
-    cleaned = nh3.clean(
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(cleaned)  # noqa: S308 - nh3 output is sanitised HTML

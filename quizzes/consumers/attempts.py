@@ -19,7 +19,7 @@ from smartedu.consumers import (
     CLOSE_NOT_SIGNED_IN,
     GuardedJsonConsumer,
 )
-from tenants.realtime import run_in_school
+from tenants.realtime import SchoolCalls
 
 from ..attempts import (
     AttemptRefused,
@@ -166,6 +166,7 @@ class AttemptConsumer(GuardedJsonConsumer):
     questions: dict[int, AttemptQuestion]
     group: str | None = None
     timer: asyncio.Task | None = None
+    _calls: SchoolCalls | None = None
     # Whether the page has been told this attempt is submitted (push it once, whoever did it).
     announced: bool = False
 
@@ -186,7 +187,9 @@ class AttemptConsumer(GuardedJsonConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     def _db(self, func, *args, **kwargs):
-        return run_in_school(self.scope["schema_name"], func, *args, **kwargs)
+        if self._calls is None:
+            self._calls = SchoolCalls(self.scope["schema_name"])
+        return self._calls(func, *args, **kwargs)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
@@ -269,8 +272,7 @@ class AttemptConsumer(GuardedJsonConsumer):
                 position=position,
             )
         try:
-            saved = await run_in_school(
-                self.scope["schema_name"],
+            saved = await self._db(
                 answer_save,
                 self.attempt,
                 question,

@@ -33,7 +33,7 @@ from smartedu.consumers import (
     CLOSE_NOT_SIGNED_IN,
     GuardedJsonConsumer,
 )
-from tenants.realtime import run_in_school
+from tenants.realtime import SchoolCalls
 
 from ..live import (
     NOT_FOUND_MESSAGE,
@@ -207,6 +207,7 @@ class LiveConsumer(GuardedJsonConsumer):
     counts_task: asyncio.Future | None = None
     counts_stale: bool = False
     room: str | None = None
+    _calls: SchoolCalls | None = None
 
     async def connect(self):
         self.groups_joined = []
@@ -257,7 +258,9 @@ class LiveConsumer(GuardedJsonConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     def _db(self, func, *args, **kwargs):
-        return run_in_school(self.scope["schema_name"], func, *args, **kwargs)
+        if self._calls is None:
+            self._calls = SchoolCalls(self.scope["schema_name"])
+        return self._calls(func, *args, **kwargs)
 
     async def _send_state(self, state_and_track) -> None:
         state, track = state_and_track
@@ -308,8 +311,7 @@ class LiveConsumer(GuardedJsonConsumer):
                 **extra,
             )
         try:
-            taken = await run_in_school(
-                self.scope["schema_name"],
+            taken = await self._db(
                 _answer,
                 self.session_id,
                 position,

@@ -674,8 +674,8 @@ def part_answers(args, seeded, env, log_dir, pool, worker, positions) -> dict:
 
 def in_process(seeded: Seeded, samples: int = 50) -> list[list]:
     """What one answer costs the application itself, with no websocket: the consumer's
-    database calls made the way it makes them (``run_in_school`` from an asyncio loop, so
-    Channels' one database thread, the pool and the after-commit work run as in daphne), one
+    database calls made the way it makes them (``run_in_school`` from an asyncio loop, so the
+    pool thread, the pooled connection and the events sent afterwards run as in daphne), one
     at a time, on the probe student's attempt (not connected anywhere)."""
     import asyncio
 
@@ -706,11 +706,11 @@ def in_process(seeded: Seeded, samples: int = 50) -> list[list]:
 
     steps = [
         ("a database call: borrow a pooled connection, SELECT 1", select_one),
-        ("answer_save, as the consumer calls it (after-commit work included)", answer),
-        ("of which after commit: the attempt group's event (group_send)",
+        ("answer_save, as the consumer calls it (its event included)", answer),
+        ("of which: the attempt group's event (group_send)",
          lambda n: group_send_quietly(group, {"type": "attempt.event", "sender": "probe",
                                               "event": {"type": "saved"}})),
-        ("of which after commit: progress_changed (dedupe key + Celery task)",
+        ("a final answer adds: progress_changed (dedupe key + Celery task)",
          lambda n: progress_changed(seeded.probe_id, seeded.course_id)),
     ]  # fmt: skip
 
@@ -1187,9 +1187,11 @@ def report(args, info, results, stored, backlog, seeded) -> str:
             + "\n\n"
             + fill(
                 """One answer without a websocket: the consumer's database calls made as it
-                makes them (run_in_school from an asyncio loop: Channels' single database
-                thread, the pool, the after-commit work), one at a time, median of 50, on an
-                otherwise idle server:"""
+                makes them (run_in_school from an asyncio loop: a thread of the loop's pool,
+                a pooled connection, then the events the call raised sent from the loop), one
+                at a time, median of 50, on an otherwise idle server. The bench quiz shows
+                feedback after the submit, so its answers queue no mastery recompute; the last
+                row is what a final answer adds:"""
             )
             + "\n\n"
             + probe_table

@@ -239,9 +239,7 @@ def test_websockets_bench_holds_answers_and_broadcasts_through_real_daphne(tmp_p
     assert all(cells[10] == "0; unacked 0" for cells in runs), runs
     prose = " ".join(text.split())  # paragraphs are wrapped
     assert re.search(r"stored with exactly the acknowledged text, \*\*0 lost\*\*", prose)
-    probe = table_rows(
-        text, ("answer_save, as the consumer calls it (after-commit work included)",)
-    )
+    probe = table_rows(text, ("answer_save, as the consumer calls it (its event included)",))
     assert len(probe) == 1 and int(probe[0][3]) > 0
     # 3. Every joined student read the question and the reveal; their answers are stored.
     live = [cells for cells in table_rows(text, ("1", "2")) if len(cells) == 14]

@@ -838,7 +838,6 @@ def live_answer(
     *,
     now: dt.datetime | None = None,
     sender: str | None = None,
-    notify: bool = True,
 ) -> AnswerTaken:
     """Store and grade the participant's answer to ``live_round`` (as ``live_round_cached``
     loads it) and add its points to their score, in one statement that only writes while the
@@ -846,8 +845,7 @@ def live_answer(
     ``closed``, ``already_answered``) and stores nothing then.
 
     After commit ``answer_after_commit`` runs: the host's count moves, the student's other
-    devices hear it and their mastery is recomputed. ``notify=False`` leaves that to the
-    caller, who must then do it (the consumer does, off the database thread)."""
+    devices hear it and their mastery is recomputed."""
     if participant.session_id != live_round.session_id:
         raise LiveRefused("not_open", "That question is not in your session.")
     try:
@@ -902,11 +900,8 @@ def live_answer(
         student_id=participant.student_id,
         course_id=session.quiz.course_id,
     )
-    if notify:
-        schema = connection.schema_name
-        transaction.on_commit(
-            lambda: answer_after_commit(schema, taken, sender=sender), robust=True
-        )
+    schema = connection.schema_name
+    transaction.on_commit(lambda: answer_after_commit(schema, taken, sender=sender), robust=True)
     return taken
 
 

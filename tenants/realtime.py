@@ -114,11 +114,6 @@ class SchoolCalls:
             await asyncio.wait([previous])
         await group_send_many_quietly(events)
 
-    async def sent(self) -> None:
-        """Wait until the events raised so far have been sent."""
-        if self._last is not None:
-            await asyncio.wait([self._last])
-
 
 async def _collecting_events(schema_name: str, func, args, kwargs, events: list):
     def call():

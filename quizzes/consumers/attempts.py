@@ -9,6 +9,7 @@ The protocol is documented in the README (Websockets, "Taking a quiz")."""
 import asyncio
 import datetime as dt
 import logging
+from functools import cached_property
 
 from django.http import Http404
 from django.utils import timezone
@@ -166,7 +167,6 @@ class AttemptConsumer(GuardedJsonConsumer):
     questions: dict[int, AttemptQuestion]
     group: str | None = None
     timer: asyncio.Task | None = None
-    _calls: SchoolCalls | None = None
     # Whether the page has been told this attempt is submitted (push it once, whoever did it).
     announced: bool = False
 
@@ -186,10 +186,9 @@ class AttemptConsumer(GuardedJsonConsumer):
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    def _db(self, func, *args, **kwargs):
-        if self._calls is None:
-            self._calls = SchoolCalls(self.scope["schema_name"])
-        return self._calls(func, *args, **kwargs)
+    @cached_property
+    def _db(self) -> SchoolCalls:
+        return SchoolCalls(self.scope["schema_name"])
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None

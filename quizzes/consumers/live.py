@@ -22,10 +22,8 @@ import logging
 import random
 import re
 import time
+from functools import cached_property
 from urllib.parse import parse_qs
-
-from asgiref.sync import sync_to_async
-from django_tenants.utils import schema_context
 
 from smartedu.consumers import (
     CLOSE_FORBIDDEN,
@@ -38,7 +36,6 @@ from tenants.realtime import SchoolCalls
 from ..live import (
     NOT_FOUND_MESSAGE,
     LiveRefused,
-    answer_events,
     live_answer,
     live_connect,
     live_counts,
@@ -93,14 +90,7 @@ def _answer(session_id: int, position: int, participant, response, sender: str):
     live_round = live_round_cached(session_id, position)
     if live_round is None:
         raise LiveRefused("not_open", "That question is not open.")
-    return live_answer(live_round, participant, response, sender=sender, notify=False)
-
-
-def _progress_changed(schema: str, student_id: int, course_id: int) -> None:
-    from ..progress import progress_changed
-
-    with schema_context(schema):
-        progress_changed(student_id, course_id)
+    return live_answer(live_round, participant, response, sender=sender)
 
 
 def _command(kind: str, session_id: int, user) -> bool:
@@ -207,7 +197,6 @@ class LiveConsumer(GuardedJsonConsumer):
     counts_task: asyncio.Future | None = None
     counts_stale: bool = False
     room: str | None = None
-    _calls: SchoolCalls | None = None
 
     async def connect(self):
         self.groups_joined = []
@@ -257,10 +246,9 @@ class LiveConsumer(GuardedJsonConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    def _db(self, func, *args, **kwargs):
-        if self._calls is None:
-            self._calls = SchoolCalls(self.scope["schema_name"])
-        return self._calls(func, *args, **kwargs)
+    @cached_property
+    def _db(self) -> SchoolCalls:
+        return SchoolCalls(self.scope["schema_name"])
 
     async def _send_state(self, state_and_track) -> None:
         state, track = state_and_track
@@ -322,21 +310,6 @@ class LiveConsumer(GuardedJsonConsumer):
         except LiveRefused as exc:
             return await self.error(exc.code, exc.message, round=position, **extra)
         await self.send_json({**taken.payload(), **extra})
-        await self._after_answer(taken)
-
-    async def _after_answer(self, taken) -> None:
-        """What ``live_answer`` leaves to its caller, done here without holding a database
-        thread: the channel messages are sent from the event loop, the mastery recompute is
-        queued from a spare thread."""
-        schema = self.scope["schema_name"]
-        for group, message in answer_events(schema, taken, sender=self.channel_name):
-            try:
-                await self.channel_layer.group_send(group, message)
-            except Exception:
-                logger.warning("A live answer event could not be sent", exc_info=True)
-        await sync_to_async(_progress_changed, thread_sensitive=False)(
-            schema, taken.student_id, taken.course_id
-        )
 
     async def on_command(self, kind: str, ref) -> None:
         extra = {"ref": ref} if ref else {}

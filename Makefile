@@ -27,11 +27,14 @@ run: install
 	  sh -c 'python manage.py bootstrap && exec honcho -f Procfile start'
 
 ## Debian packages the tests drive: chromium (Playwright uses /usr/bin/chromium), wrk (bench smoke
-## test) and tesseract-ocr (OCR of scanned PDFs).
+## test), tesseract-ocr (OCR of scanned PDFs), nginx and pgbouncer (the deploy/ configs, run for
+## real in front of the app).
 browser:
-	@{ test -x /usr/bin/chromium && command -v wrk >/dev/null && command -v tesseract >/dev/null; } || { \
+	@{ test -x /usr/bin/chromium && command -v wrk >/dev/null && command -v tesseract >/dev/null \
+	  && test -x /usr/sbin/nginx && test -x /usr/sbin/pgbouncer; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk tesseract-ocr >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium wrk tesseract-ocr nginx pgbouncer >/dev/null; }
 
 ## The whole suite, against its own embedded PostgreSQL and Redis under .data/test.
 test: install browser

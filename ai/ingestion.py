@@ -28,6 +28,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from courses.models import Material
+from smartedu.metrics import ingestion_failure_count
 
 from .models import Chunk
 
@@ -60,9 +61,11 @@ def material_requeue(material_id: int, step: str) -> None:
 
 def material_fail(material_id: int, *, reason: str, report: Report) -> None:
     """Mark a material failed with a reason a teacher can act on, and tell its watchers."""
-    Material.objects.filter(pk=material_id).update(
+    failed = Material.objects.filter(pk=material_id).update(
         state=Material.State.FAILED, error=reason, heartbeat_at=timezone.now()
     )
+    if failed:
+        ingestion_failure_count(connection.schema_name)
     report({"state": "failed", "error": reason})
 
 

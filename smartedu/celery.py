@@ -2,15 +2,21 @@
 schema name in its headers and runs inside that schema on the worker (tenant-schemas-celery).
 
 Workers log through Django's LOGGING (JSON lines with ``LOG_FORMAT=json``), and every line a
-task writes carries its school and the request id of the web request that queued it."""
+task writes carries its school and the request id of the web request that queued it.
+
+Every message carries its publish time (read back by the queue-wait metric); each worker
+serves its task durations on SMARTEDU_WORKER_METRICS_PORT (smartedu/metrics.py)."""
 
 import os
+import time
 
 from celery.signals import (
     before_task_publish,
     setup_logging,
     task_postrun,
     task_prerun,
+    worker_init,
+    worker_process_shutdown,
     worker_ready,
 )
 from tenant_schemas_celery.app import CeleryApp
@@ -67,6 +73,15 @@ def _carry_request_id(headers=None, **kwargs) -> None:
         headers.setdefault(REQUEST_ID_HEADER, request_id_var.get())
 
 
+@before_task_publish.connect
+def _stamp_publish_time(headers=None, **kwargs) -> None:
+    from .metrics import ENQUEUED_AT_HEADER
+
+    if headers is not None:
+        # A retry is published again: its wait starts again.
+        headers[ENQUEUED_AT_HEADER] = time.time()
+
+
 @task_prerun.connect
 def _bind_log_context(task=None, task_id=None, **kwargs) -> None:
     # Runs after tenant-schemas-celery's own prerun handler (connected first, at import), so
@@ -82,6 +97,26 @@ def _bind_log_context(task=None, task_id=None, **kwargs) -> None:
     bind_school(connection.schema_name)
 
 
+@task_prerun.connect
+def _start_task_clock(task_id=None, **kwargs) -> None:
+    from .metrics import task_started
+
+    task_started(task_id)
+
+
+@task_postrun.connect
+def _record_task_duration(task=None, task_id=None, state=None, **kwargs) -> None:
+    from .metrics import task_finished
+
+    delivery = (getattr(task.request, "delivery_info", None) or {}) if task is not None else {}
+    task_finished(
+        task_id,
+        task=getattr(task, "name", "-"),
+        queue=delivery.get("routing_key") or "-",
+        outcome=(state or "unknown").lower(),
+    )
+
+
 @task_postrun.connect
 def _unbind_log_context(**kwargs) -> None:
     from .logging import request_id_var, school_var
@@ -94,6 +129,24 @@ def _unbind_log_context(**kwargs) -> None:
         sentry_sdk.get_isolation_scope().remove_tag("school")
     except ImportError:  # pragma: no cover - sentry-sdk is a dependency
         pass
+
+
+@worker_init.connect
+def _serve_worker_metrics(**kwargs) -> None:
+    """In the worker's main process, before its pool children start."""
+    from django.conf import settings
+
+    from .metrics import worker_metrics_serve
+
+    if settings.SMARTEDU_WORKER_METRICS_PORT:
+        worker_metrics_serve(settings.SMARTEDU_WORKER_METRICS_PORT)
+
+
+@worker_process_shutdown.connect
+def _forget_pool_child(pid=None, **kwargs) -> None:
+    from .metrics import process_exited
+
+    process_exited(pid or os.getpid())
 
 
 @worker_ready.connect

@@ -4,6 +4,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tenants.realtime import run_in_school
 
+from .metrics import websocket_closed, websocket_opened
 from .progress import KEY_RE, progress_group, progress_topic_get
 
 # Clients send pings and short questions; anything bigger is not worth parsing.
@@ -18,7 +19,21 @@ CLOSE_NO_SUCH_TOPIC = 4404
 class GuardedJsonConsumer(AsyncJsonWebsocketConsumer):
     """Refuses binary, oversized and malformed messages with an ``error`` message (the
     connection stays open, so a buggy page cannot take the stream down) before
-    ``receive_json`` sees them."""
+    ``receive_json`` sees them. Counts its open connections (smartedu_websocket_connections)."""
+
+    _counted = False
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        if not self._counted:
+            self._counted = True
+            websocket_opened(type(self).__name__)
+
+    async def websocket_disconnect(self, message):
+        if self._counted:
+            self._counted = False
+            websocket_closed(type(self).__name__)
+        await super().websocket_disconnect(message)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if text_data is None:

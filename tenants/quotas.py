@@ -16,6 +16,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from smartedu.metrics import ai_tokens_count
+
 from .models import AIUsage, School
 
 GENERATED_QUESTIONS = "generated_questions"
@@ -162,3 +164,4 @@ def ai_tokens_record(prompt_tokens: int, completion_tokens: int, *, school=None)
         prompt_tokens=F("prompt_tokens") + max(0, prompt_tokens),
         completion_tokens=F("completion_tokens") + max(0, completion_tokens),
     )
+    ai_tokens_count(school.schema_name, prompt_tokens, completion_tokens)

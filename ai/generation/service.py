@@ -32,11 +32,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from courses.models import Course, Material
+from smartedu.metrics import generation_failure_count
 from tenants import quotas
 
 from ..ingestion import release_connection
@@ -781,6 +782,7 @@ def generation_job_fail(job_id: int, *, reason: str, report: Report) -> None:
             job.count - job.created_count,
             month=quotas.month_start(job.created_at),
         )
+    generation_failure_count(connection.schema_name)
     report({"state": "failed", "error": reason, "created": job.created_count})
 
 

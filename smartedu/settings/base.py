@@ -32,6 +32,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 MIDDLEWARE = [
+    "smartedu.metrics.MetricsMiddleware",
     "smartedu.health.HealthCheckMiddleware",
     "smartedu.middleware.RequestContextMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",

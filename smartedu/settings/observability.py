@@ -1,6 +1,6 @@
-"""Logging (JSON lines carrying request id and school) and Sentry."""
+"""Logging (JSON lines carrying request id and school), Prometheus metrics and Sentry."""
 
-from .env import get_str
+from .env import get_int, get_list, get_str
 
 LOG_LEVEL = get_str("LOG_LEVEL", "INFO")
 LOG_FORMAT = get_str("LOG_FORMAT", "text")  # "json" in production
@@ -34,6 +34,16 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
     },
 }
+
+# Prometheus metrics (smartedu/metrics.py). ``GET /metrics`` on the web port answers requests
+# from loopback and private addresses; with a token set, also requests that present it as
+# ``Authorization: Bearer <token>``. Several processes share their figures through the folder
+# named by PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself), emptied at start.
+SMARTEDU_METRICS_TOKEN = get_str("SMARTEDU_METRICS_TOKEN", "")
+# The Celery queues whose backlog the web's /metrics reports.
+SMARTEDU_METRICS_QUEUES = get_list("SMARTEDU_METRICS_QUEUES", ["ingest", "gpu"])
+# Each Celery worker serves its task metrics on this port (0: not served).
+SMARTEDU_WORKER_METRICS_PORT = get_int("SMARTEDU_WORKER_METRICS_PORT", 9808)
 
 SENTRY_DSN = get_str("SENTRY_DSN", "")
 SENTRY_ENVIRONMENT = get_str("SENTRY_ENVIRONMENT", "production")

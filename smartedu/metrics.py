@@ -169,6 +169,15 @@ def request_route(request) -> str:
     return UNMATCHED_ROUTE
 
 
+# Loopback and the private ranges (RFC 1918, IPv6 unique local): where Prometheus and the
+# container network live. Python's ``is_private`` is wider (it counts documentation ranges).
+INTERNAL_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+    + ("::1/128", "fc00::/7")
+)
+
+
 def _is_internal(address: str) -> bool:
     try:
         ip = ipaddress.ip_address(address.strip())
@@ -176,7 +185,7 @@ def _is_internal(address: str) -> bool:
         return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return ip.is_loopback or ip.is_private
+    return any(ip in network for network in INTERNAL_NETWORKS)
 
 
 def metrics_access_allowed(request) -> bool:

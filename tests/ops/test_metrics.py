@@ -22,7 +22,7 @@ from ai.generation.service import generation_job_create, generation_job_fail
 from courses import services as course_services
 from courses.models import Material
 from smartedu.celery import app
-from tests.conftest import _free_port, live_env
+from tests.conftest import _free_port, _wait_for_http, live_env
 from tests.fakes import openai_server as fake
 
 from ..ai import samples
@@ -99,30 +99,71 @@ def test_requests_are_counted_by_url_pattern_never_by_path(school_a):
 # --- websockets -------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def two_web_processes(django_db_setup, tmp_path):
+    """Two daphne processes sharing one metrics folder, as SMARTEDU_WEB_PROCESSES runs them in
+    a container: either one's /metrics tells about both."""
+    metrics_dir = tmp_path / "prometheus"
+    metrics_dir.mkdir()
+    env = {**live_env(), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    ports = [_free_port(), _free_port()]
+    processes = []
+    try:
+        for port in ports:
+            log = open(tmp_path / f"daphne-{port}.log", "wb")
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+                    + ["smartedu.asgi:application"],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        for port, process in zip(ports, processes, strict=True):
+            _wait_for_http(port, process)
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=15)
+
+
 @pytest.mark.live
-def test_an_open_websocket_is_counted_until_it_closes(live_server_process, fresh_school, committed):
+def test_web_processes_share_their_figures_and_count_open_websockets(
+    two_web_processes, fresh_school, committed
+):
+    serving, scraped = two_web_processes
     school = fresh_school("metws")
     course = course_with_people(school, code="WS-1")
-    metrics_url = f"http://127.0.0.1:{live_server_process.port}/metrics"
-    tutor_sockets = {"consumer": "TutorConsumer"}
+    metrics_url = f"http://127.0.0.1:{scraped}/metrics"
 
     def open_sockets() -> float:
-        return value(scrape_url(metrics_url), "smartedu_websocket_connections", **tutor_sockets)
+        return value(
+            scrape_url(metrics_url), "smartedu_websocket_connections", consumer="TutorConsumer"
+        )
 
-    baseline = open_sockets()
+    for _ in range(2):
+        login_page = urllib.request.Request(
+            f"http://127.0.0.1:{serving}/accounts/login/", headers={"Host": school.host}
+        )
+        assert urllib.request.urlopen(login_page, timeout=10).status == 200
+    login = {"method": "GET", "route": "/accounts/login/", "status": "200"}
+    assert value(scrape_url(metrics_url), "smartedu_http_requests_total", **login) == 2
+
     path = f"/ws/courses/{course.pk}/tutor/"
     cookie = session_cookie(school, school.student)
-    with ws_connect(live_server_process.port, school.host, path, cookie=cookie) as websocket:
+    with ws_connect(serving, school.host, path, cookie=cookie) as websocket:
         websocket.send('{"type": "ping"}')
         assert '"pong"' in websocket.recv(timeout=10)
-        assert open_sockets() == baseline + 1
-    assert wait_for(open_sockets, lambda n: n == baseline) == baseline
+        assert open_sockets() == 1
+    assert wait_for(open_sockets, lambda n: n == 0) == 0
 
     # A refused socket (not signed in) is accepted only to carry its close code.
-    with ws_connect(live_server_process.port, school.host, path) as websocket:
+    with ws_connect(serving, school.host, path) as websocket:
         with pytest.raises(ConnectionClosed):
             websocket.recv(timeout=10)
-    assert wait_for(open_sockets, lambda n: n == baseline) == baseline
+    assert wait_for(open_sockets, lambda n: n == 0) == 0
 
 
 # --- Celery queues ----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from .env import get_bool, get_list, get_str
+from .env import get_bool, get_int, get_list, get_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -12,6 +12,9 @@ if not SECRET_KEY:
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY is not set. Set it (or DJANGO_DEBUG=true for local development)."
     )
+# Former keys, still accepted for signed values (sessions, password-reset links): a rotated key
+# goes here for a while so nobody is signed out at the switch.
+SECRET_KEY_FALLBACKS = get_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 
 # The domain schools hang under: school "demo" is served on demo.<SMARTEDU_BASE_DOMAIN>.
 SMARTEDU_BASE_DOMAIN = get_str("SMARTEDU_BASE_DOMAIN", "localhost")
@@ -83,10 +86,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = get_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = get_str("DJANGO_DEFAULT_FROM_EMAIL", "SmartEdu <no-reply@smartedu.local>")
 
+# HTTPS. Production (DEBUG off) is HTTPS-only by default; the TLS proxy in front (nginx, the
+# ingress) says so with X-Forwarded-Proto, which is trusted because only the proxy reaches the app.
 SESSION_COOKIE_SECURE = get_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = get_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Orchestrator probes and the Prometheus scraper talk plain HTTP to the container directly.
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$", r"^metrics$"]
+SECURE_HSTS_SECONDS = get_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = get_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = get_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -23,8 +23,11 @@ prepare_metrics_dir() {
     mkdir -p "${PROMETHEUS_MULTIPROC_DIR}"
 }
 
+# The health check runs as a separate process: it learns the container's role from this file.
+role_file="${SMARTEDU_ROLE_FILE:-/tmp/smartedu-role}"
+
 remember_role() {
-    echo "$1" > /tmp/smartedu-role 2>/dev/null || true
+    echo "$1" > "$role_file" 2>/dev/null || true
 }
 
 case "$role" in
@@ -66,7 +69,7 @@ case "$role" in
         exec python manage.py "$@"
         ;;
     healthcheck)
-        case "$(cat /tmp/smartedu-role 2>/dev/null || true)" in
+        case "$(cat "$role_file" 2>/dev/null || true)" in
             web) url="http://127.0.0.1:${SMARTEDU_WEB_PORT:-8000}/health" ;;
             worker) url="http://127.0.0.1:${SMARTEDU_WORKER_METRICS_PORT:-9808}/metrics" ;;
             *) exit 0 ;;

@@ -1,0 +1,23 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tenants.backups import school_export
+from tenants.management.progress import progress_bar
+from tenants.models import School
+
+
+class Command(BaseCommand):
+    help = "Export all of a school's data for the school: JSON per table and its files (zip)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("schema")
+        parser.add_argument("--output", required=True, help="zip file to write")
+
+    def handle(self, *args, schema, output, **options):
+        school = School.objects.filter(schema_name=schema).first()
+        if school is None or school.is_template or schema == "public":
+            raise CommandError(f"No school {schema!r}.")
+        with progress_bar(f"export {schema}", enabled=options["verbosity"] > 0) as progress:
+            counts = school_export(school, Path(output), progress=progress)
+        self.stdout.write(f"{output}: {sum(counts.values())} rows from {len(counts)} tables")

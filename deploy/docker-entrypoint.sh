@@ -62,7 +62,7 @@ case "$role" in
     migrate)
         remember_role migrate
         python manage.py migrate_schemas --shared --noinput
-        exec python manage.py migrate_schools "$@"
+        exec python manage.py migrate_schemas --tenant --executor=multiprocessing --noinput "$@"
         ;;
     manage)
         remember_role manage

@@ -42,6 +42,11 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 TENANT_BASE_SCHEMA = "school_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 
+# `migrate_schemas --executor=multiprocessing` migrates this many schools at once.
+from .env import get_int  # noqa: E402
+
+TENANT_MULTIPROCESSING_MAX_PROCESSES = get_int("SMARTEDU_MIGRATION_PROCESSES", 2)
+
 # pgvector's `vector` type lives in a shared schema that every school's search path includes.
 PG_EXTRA_SEARCH_PATHS = ["extensions"]
 

@@ -46,7 +46,7 @@ test: install browser
 ## writes its figures to bench/RESULTS.md. BENCH=provisioning (or roster_api, embedding,
 ## ingestion, generation) runs one. The retrieval bench loads a million passages; it has its own data folder:
 ## make bench-retrieval.
-BENCH ?= provisioning roster_api embedding ingestion generation websockets
+BENCH ?= provisioning migrations roster_api embedding ingestion generation websockets
 BENCH_ARGS ?=
 bench: install
 	@command -v wrk >/dev/null || echo "wrk not found (apt-get install -y wrk): roster_api falls back to an asyncio client"

@@ -96,6 +96,32 @@ def test_provisioning_bench_replaces_its_section_on_a_second_run(tmp_path):
     assert results.read_text().count("## Provisioning schools") == 1
 
 
+def test_migrations_bench_moves_a_real_column_in_every_school_with_both_executors(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    done = run_bench(
+        "migrations.py",
+        "--schools",
+        "2",
+        "--db",
+        "bench_smoke_migrations",
+        "--results",
+        str(results),
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    text = results.read_text()
+    rows = table_rows(text, ("standard", "multiprocessing, 2 processes"))
+    # Each executor: no-op, add column, remove column over the template and the two schools;
+    # the bench itself fails unless the column really came and went in every schema.
+    assert sorted((cells[0], cells[1]) for cells in rows) == sorted(
+        (executor, step)
+        for executor in ("standard", "multiprocessing, 2 processes")
+        for step in ("no-op", "add column", "remove column")
+    )
+    assert all(cells[2] == "3" and float(cells[3]) > 0 for cells in rows)
+    assert not database_exists("bench_smoke_migrations")
+
+
 def test_bench_refuses_a_database_that_is_not_a_scratch_one(tmp_path):
     done = run_bench("provisioning.py", "--db", "smartedu", "--results", str(tmp_path / "r.md"))
     assert done.returncode != 0

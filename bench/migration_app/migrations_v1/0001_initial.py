@@ -1,4 +1,0 @@
-# The same migration as in migrations_v3: the snapshots differ only in how many they hold.
-import importlib
-
-Migration = importlib.import_module("migration_app.migrations_v3.0001_initial").Migration

@@ -1,4 +1,2 @@
-"""A tenant app that exists only for bench/migrations.py: one table, then one column added per
-release, so the bench can time a real one-column migration over every school. Its migrations
-come in three snapshots (``migrations_v1`` .. ``migrations_v3``, chosen by
-``SMARTEDU_BENCH_MIGRATIONS``): v1 is the table, v2 adds ``pinned``, v3 adds ``colour``."""
+"""A school app that exists only for bench/migrations.py: one table whose migration 0002 adds a
+column, so the bench can time a real one-column migration over every school."""

@@ -2,6 +2,8 @@ from django.db import models
 
 
 class Notice(models.Model):
-    title = models.CharField(max_length=200)
-    pinned = models.BooleanField(default=False)
-    colour = models.CharField(max_length=20, default="", blank=True)
+    text = models.CharField(max_length=200)
+    pinned = models.BooleanField(default=False, db_default=False)
+
+    def __str__(self) -> str:
+        return self.text

@@ -62,7 +62,7 @@ case "$role" in
     migrate)
         remember_role migrate
         python manage.py migrate_schemas --shared --noinput
-        exec python manage.py migrate_schemas --tenant --executor=multiprocessing --noinput "$@"
+        exec python manage.py migrate_schools --skip-shared --processes "${SMARTEDU_MIGRATION_PROCESSES:-2}" "$@"
         ;;
     manage)
         remember_role manage

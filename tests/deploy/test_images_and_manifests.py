@@ -252,19 +252,18 @@ def test_beat_keeps_its_schedule_in_the_configured_volume(stand_ins, tmp_path):
 
 
 def test_migrate_runs_the_shared_schema_then_every_school_with_the_given_flags(stand_ins):
-    process, calls, _ = stand_ins("migrate", "--verbosity", "2")
+    process, calls, _ = stand_ins("migrate", "--fail-fast")
     assert process.returncode == 0
     assert [call["argv"] for call in calls] == [
         ["python", "manage.py", "migrate_schemas", "--shared", "--noinput"],
         [
             "python",
             "manage.py",
-            "migrate_schemas",
-            "--tenant",
-            "--executor=multiprocessing",
-            "--noinput",
-            "--verbosity",
+            "migrate_schools",
+            "--skip-shared",
+            "--processes",
             "2",
+            "--fail-fast",
         ],
     ]
 

@@ -74,6 +74,8 @@ def bench_env(database_url: str) -> dict[str, str]:
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or "bench-only-secret",
         LOG_LEVEL="WARNING",
+        # Benches talk plain HTTP to daphne, as nginx does behind its TLS edge.
+        DJANGO_SECURE_SSL_REDIRECT="false",
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")])),
     )
     return env

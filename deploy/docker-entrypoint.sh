@@ -30,6 +30,20 @@ remember_role() {
     echo "$1" > "$role_file" 2>/dev/null || true
 }
 
+# A Celery worker: default queues, default pool size and host name from its role; the rest
+# of the arguments go to celery.
+start_worker() {
+    queues="$1"
+    concurrency="$2"
+    shift 2
+    remember_role worker
+    prepare_metrics_dir
+    export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+    exec celery -A smartedu worker --queues "${SMARTEDU_WORKER_QUEUES:-$queues}" \
+        --concurrency "${SMARTEDU_WORKER_CONCURRENCY:-$concurrency}" --hostname "$queues@%h" \
+        --loglevel "${LOG_LEVEL:-INFO}" "$@"
+}
+
 case "$role" in
     web)
         remember_role web
@@ -38,20 +52,10 @@ case "$role" in
             smartedu.asgi:application "$@"
         ;;
     worker-cpu)
-        remember_role worker
-        prepare_metrics_dir
-        export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-        exec celery -A smartedu worker --queues "${SMARTEDU_WORKER_QUEUES:-ingest}" \
-            --concurrency "${SMARTEDU_WORKER_CONCURRENCY:-2}" --hostname "ingest@%h" \
-            --loglevel "${LOG_LEVEL:-INFO}" "$@"
+        start_worker ingest 2 "$@"
         ;;
     worker-gpu)
-        remember_role worker
-        prepare_metrics_dir
-        export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-        exec celery -A smartedu worker --queues "${SMARTEDU_WORKER_QUEUES:-gpu}" \
-            --concurrency "${SMARTEDU_WORKER_CONCURRENCY:-1}" --hostname "gpu@%h" \
-            --loglevel "${LOG_LEVEL:-INFO}" "$@"
+        start_worker gpu 1 "$@"
         ;;
     beat)
         remember_role beat

@@ -9,6 +9,11 @@ def school_list() -> QuerySet[School]:
     return School.objects.exclude(schema_name__in=["public", settings.TENANT_BASE_SCHEMA])
 
 
+def school_get(*, schema: str) -> School | None:
+    """The real school with this schema, or None (unknown, the template or the platform)."""
+    return school_list().filter(schema_name=schema).first()
+
+
 def api_key_list(*, school: School) -> QuerySet[SchoolAPIKey]:
     return SchoolAPIKey.objects.filter(school=school).order_by("-created")
 

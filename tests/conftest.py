@@ -197,6 +197,21 @@ def _wait_for_http(port: int, process: subprocess.Popen, timeout: float = 30) ->
     raise RuntimeError("server did not answer /health in time")
 
 
+def daphne_command(port: int, *options: str) -> list[str]:
+    """A web process of the app, as the image runs it, on a loopback port."""
+    return [
+        sys.executable,
+        "-m",
+        "daphne",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        *options,
+        "smartedu.asgi:application",
+    ]
+
+
 @dataclass
 class LiveServer:
     port: int
@@ -215,16 +230,7 @@ def live_server_process(django_db_setup, tmp_path_factory):
     port = _free_port()
     log = open(tmp_path_factory.mktemp("daphne") / "daphne.log", "wb")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "smartedu.asgi:application",
-        ],
+        daphne_command(port),
         env=live_env(),
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -9,7 +9,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _free_port, _wait_for_http, live_env
+from tests.conftest import _free_port, _wait_for_http, daphne_command, live_env
 
 REPO = Path(__file__).resolve().parents[2]
 NGINX_DIR = REPO / "deploy" / "nginx"
@@ -78,8 +77,7 @@ def render(prefix: Path, *, http_port: int, https_port: int, backends: list[int]
 
 def start_daphne(port: int, log_path: Path) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-        + ["smartedu.asgi:application"],
+        daphne_command(port),
         env=live_env(),
         stdout=open(log_path, "wb"),
         stderr=subprocess.STDOUT,

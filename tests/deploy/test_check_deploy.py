@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.conftest import _free_port, _wait_for_http, live_env
+from tests.conftest import _free_port, _wait_for_http, daphne_command, live_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,17 +122,7 @@ def test_probes_answer_plain_http_while_pages_redirect_to_https(django_db_setup)
     port = _free_port()
     env = production_env(SMARTEDU_BASE_DOMAIN=settings.SMARTEDU_BASE_DOMAIN)
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--proxy-headers",
-            "smartedu.asgi:application",
-        ],
+        daphne_command(port, "--proxy-headers"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -22,7 +21,7 @@ from django.conf import settings
 from tenants.models import SchoolAPIKey
 from tenants.services import api_key_create
 
-from ..conftest import _free_port, _wait_for_http, live_env
+from ..conftest import _free_port, _wait_for_http, daphne_command, live_env
 
 PGBOUNCER = "/usr/sbin/pgbouncer"
 POOL_SIZE = 3
@@ -142,16 +141,7 @@ def test_session_mode_serves_each_school_its_own_data_through_a_small_pool(bounc
     env = {**live_env(), "DATABASE_URL": pgbouncer.url, "DATABASE_POOL_MAX_SIZE": "0"}
     log = open(tmp_path / "daphne.log", "wb")
     daphne = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "smartedu.asgi:application",
-        ],
+        daphne_command(port),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tenants.backups import school_export
 from tenants.management.progress import progress_bar
-from tenants.models import School
+from tenants.selectors import school_get
 
 
 class Command(BaseCommand):
@@ -15,8 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="zip file to write")
 
     def handle(self, *args, schema, output, **options):
-        school = School.objects.filter(schema_name=schema).first()
-        if school is None or school.is_template or schema == "public":
+        school = school_get(schema=schema)
+        if school is None:
             raise CommandError(f"No school {schema!r}.")
         with progress_bar(f"export {schema}", enabled=options["verbosity"] > 0) as progress:
             counts = school_export(school, Path(output), progress=progress)

@@ -257,7 +257,13 @@ def school_backup(school: School, output: Path, *, progress: Progress = _quiet) 
 
 
 def read_manifest(path: Path) -> dict:
-    with tarfile.open(path, "r:*") as archive:
+    try:
+        archive = tarfile.open(path, "r:*")
+    except tarfile.ReadError as exc:
+        raise ValidationError(
+            f"{path} is not a SmartEdu school backup (not a tar archive)."
+        ) from exc
+    with archive:
         try:
             member = archive.extractfile("manifest.json")
         except KeyError:

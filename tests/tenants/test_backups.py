@@ -347,6 +347,19 @@ def test_an_erased_school_leaves_nothing_behind_and_the_others_keep_everything(
     assert other.signs_in(other.student.username)
 
 
+def test_backup_commands_name_what_is_wrong_with_their_input(committed, tmp_path):
+    with pytest.raises(CommandError, match="No school 'nosuchschool'"):
+        call_command("backup_school", "nosuchschool", output=str(tmp_path / "b.tar.gz"))
+    with pytest.raises(CommandError, match="No school 'school_template'"):
+        call_command("export_school", "school_template", output=str(tmp_path / "e.zip"))
+    not_a_backup = tmp_path / "notes.tar.gz"
+    not_a_backup.write_text("these are my notes")
+    schools_before = School.objects.count()
+    with pytest.raises(CommandError, match="not a SmartEdu school backup"):
+        call_command("restore_school", str(not_a_backup), slug="fromnotes")
+    assert School.objects.count() == schools_before
+
+
 def test_erasing_needs_the_name_twice_and_never_takes_the_template(committed):
     with pytest.raises(CommandError, match="--confirm must repeat"):
         call_command("erase_school", "alpha", confirm="alpah")

@@ -177,11 +177,21 @@ def _migrate_in_processes(pending, processes, fail_fast, record) -> None:
 
 
 _stop_event = None
+# Connections a forked worker found open; held, never used nor closed (see _worker_start).
+_inherited_connections = []
 
 
 def _worker_start(stop) -> None:
     global _stop_event
     _stop_event = stop
+    # The parent closed its connections before forking, but a connection opened in another of
+    # its contexts (an event loop's, a greenlet's) can still reach the worker, and every worker
+    # would share its socket. Each worker opens its own instead. The inherited one is kept
+    # referenced and never closed: closing it would end the parent's session on the server.
+    for wrapper in connections.all(initialized_only=True):
+        if wrapper.connection is not None:
+            _inherited_connections.append(wrapper.connection)
+            wrapper.connection = None
 
 
 def _worker_migrate(schema_name: str) -> SchoolMigration:

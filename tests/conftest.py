@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -163,6 +164,9 @@ def _test_database_url() -> str:
 
 def live_env() -> dict:
     env = os.environ.copy()
+    # The browser tests lift Django's async-safety check in this process (Playwright's sync API
+    # runs an event loop here); the processes under test keep it, as in production.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(
         DATABASE_URL=_test_database_url(),
         DJANGO_SETTINGS_MODULE="smartedu.settings",
@@ -301,6 +305,27 @@ def fresh_school(django_db_setup, django_db_blocker, request):
     with django_db_blocker.unblock():
         for school in made:
             school_delete(school.model)
+
+
+@contextmanager
+def tasks_run_in_process():
+    """Celery runs queued tasks in this process at once (configuration, not a patch): each one
+    has finished when the call that queued it returns, and no worker sees it."""
+    from celery import current_app
+
+    conf = current_app.conf
+    before = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager, conf.task_eager_propagates = True, True
+    try:
+        yield
+    finally:
+        conf.task_always_eager, conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def eager_tasks():
+    with tasks_run_in_process():
+        yield
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ recompute queue that keeps it current after every graded answer."""
 import datetime as dt
 
 import pytest
-from celery import current_app
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -283,17 +282,6 @@ def test_recomputing_is_idempotent_and_drops_rows_of_tags_no_longer_answered(sch
 
 
 # --- the recompute queue -------------------------------------------------------------------
-
-
-@pytest.fixture
-def eager_tasks():
-    """Celery runs queued tasks in this process at once (configuration, not a patch): each
-    recompute happens the moment it is queued."""
-    conf = current_app.conf
-    before = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = before
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from tenants.models import AIUsage, School
 from tenants.services import api_key_create
 
 from ..ai.conftest import course_with_people, ingest_in_process, upload
-from ..conftest import PASSWORD, make_school
+from ..conftest import PASSWORD, make_school, tasks_run_in_process
 from ..quizzes.conftest import VALID
 
 NOTES = (
@@ -89,9 +89,12 @@ def fill(school, tmp_path):
             "numeric": lambda pinned: {"value": "100"},
             "short_answer": lambda pinned: {"text": "ATP"},
         }
-        for pinned in attempt_questions(attempt):
-            answer_save(attempt, pinned, responses[pinned.question.kind](pinned))
-        attempt_submit(attempt)
+        # The mastery recompute a submission queues runs here and now: a worker running it
+        # after the backup would rewrite the original's rows and the copies would differ.
+        with tasks_run_in_process():
+            for pinned in attempt_questions(attempt):
+                answer_save(attempt, pinned, responses[pinned.question.kind](pinned))
+            attempt_submit(attempt)
     _key, secret = api_key_create(school=school.model, name="SIS", scope="read")
     AIUsage.objects.create(
         school=school.model, month="2026-11-01", tutor_questions=7, prompt_tokens=1234
@@ -145,6 +148,7 @@ def test_a_school_restored_under_a_new_name_holds_every_row_and_file_of_the_orig
     before_rows = table_rows(school.schema)
     before_files = file_bytes(school.schema)
     assert before_files and before_rows["ai_chunk"] and before_rows["quizzes_attemptquestion"]
+    assert before_rows["quizzes_mastery"]
 
     archive = tmp_path / "school.tar.gz"
     call_command("backup_school", school.schema, output=str(archive), verbosity=0)

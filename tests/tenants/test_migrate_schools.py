@@ -81,7 +81,7 @@ def test_one_broken_school_is_named_the_others_are_migrated_and_a_rerun_resumes(
 
     out, err, error = migrate_schools(*all_four, processes=2, skip_shared=True)
 
-    assert error is not None and broken in error and behind_a not in error
+    assert error is not None and broken in error and behind_a not in error, out
     assert f"FAILED {broken}: {APP}.{LATEST}" in out
     assert 'column "requested_by_id" of relation "ai_generationjob" already exists' in out
     assert "2 migrated" in out and "1 already up to date" in out and "1 failed" in out
@@ -134,3 +134,23 @@ def test_an_unknown_schema_is_refused_before_anything_runs(committed):
     _, _, error = migrate_schools("no_such_school", processes=1)
 
     assert error == "No school has the schema: no_such_school"
+
+
+def test_each_worker_opens_its_own_connection_whatever_the_calling_process_holds(
+    schools, monkeypatch
+):
+    """A process can hold a connection that closing its own does not reach: here one opened
+    before Playwright's sync API started, as in a test run. A forked worker that used it would
+    share its socket with its siblings and the migrations would fail on crossed replies."""
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs here
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    with sync_playwright():
+        behind = schools(behind=2)
+        out, _, error = migrate_schools(*behind, processes=2, skip_shared=True)
+
+    assert error is None, out
+    assert "2 migrated" in out
+    assert all(has_latest(schema) for schema in behind)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import admin_required, role_required
 from accounts.models import User
+from smartedu.db_routers import reports_from_replica
 
 from .. import progress, statistics
 from ..models import Quiz
@@ -77,6 +78,11 @@ def class_dashboard(request, course_id: int, quiz_id: int | None = None):
     activity, the quizzes' results, and question statistics for one quiz (``quiz_id``, else
     the newest quiz with submitted attempts) with the course's weak questions flagged."""
     course = managed_course(request, course_id)
+    with reports_from_replica():
+        return _class_dashboard(request, course, quiz_id)
+
+
+def _class_dashboard(request, course, quiz_id: int | None):
     quizzes = list(Quiz.objects.filter(course=course).order_by("-created_at", "-id"))
     summaries = statistics.quiz_summaries(course.pk)
     if quiz_id is not None:
@@ -156,7 +162,8 @@ def _latest_answered(quizzes: list[Quiz], summaries: dict) -> Quiz | None:
 def school_overview(request):
     """The school admin's overview: every course's figures, submitted attempts per day for the
     last 30 days, and the live quiz sessions running now."""
-    overview = progress.school_overview()
+    with reports_from_replica():
+        overview = progress.school_overview()
     busiest = overview.busiest_day
     days = [
         (day, n, _bar(100 * n / busiest if busiest else 0)) for day, n in overview.attempts_per_day

@@ -29,6 +29,22 @@ if DATABASE_POOL_MAX_SIZE:
         "timeout": get_int("DATABASE_POOL_TIMEOUT", 10),
     }
 
+# A streaming read replica of the primary, for reports (smartedu.db_routers): the class
+# dashboard, the school overview, quiz statistics and course progress read there; everything
+# else, and every write, stays on the primary. Same settings as the primary's connection.
+if get_str("DATABASE_REPLICA_URL", ""):  # or DATABASE_REPLICA_URL_FILE
+    DATABASES["replica"] = {
+        **{key: value for key, value in DATABASES["default"].items() if key != "NAME"},
+        **get_db_url("DATABASE_REPLICA_URL"),
+        "ENGINE": "django_tenants.postgresql_backend",
+        # Under test the replica alias reads the test database, as a replica of it would.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        **DATABASES["replica"].get("OPTIONS", {}),
+    }
+
 REDIS_URL = get_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CACHES = {

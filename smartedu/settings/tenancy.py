@@ -35,7 +35,12 @@ TENANT_MODEL = "tenants.School"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_URLCONF = "smartedu.urls_public"
 ROOT_URLCONF = "smartedu.urls_tenant"
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# The replica router first: it never lets the replica be migrated, whatever the tenant router
+# says, and pins writes to the primary.
+DATABASE_ROUTERS = [
+    "smartedu.db_routers.ReportReplicaRouter",
+    "django_tenants.routers.TenantSyncRouter",
+]
 
 # New schools are cloned from this always-migrated template schema instead of replaying every
 # migration (see tenants.services.school_provision and bench/provisioning.py).

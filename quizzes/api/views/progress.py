@@ -19,6 +19,7 @@ from quizzes.progress import mastery_payload
 from quizzes.statistics import question_statistics, quiz_summaries, score_histogram
 from smartedu.api.docs import error_responses
 from smartedu.api.pagination import StandardPagination
+from smartedu.db_routers import reports_from_replica
 
 from ..serializers import (
     PROGRESS_CSV_COLUMNS,
@@ -160,10 +161,11 @@ class CourseProgressApi(APIView):
             filename = f"{slugify(course.code) or 'course'}-progress.csv"
             return csv_response(request, filename, _progress_csv(course, enrollments))
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(enrollments, request, view=self)
-        return paginator.get_paginated_response(
-            CourseProgressRowSerializer(_course_rows(course, page), many=True).data
-        )
+        with reports_from_replica():
+            page = paginator.paginate_queryset(enrollments, request, view=self)
+            return paginator.get_paginated_response(
+                CourseProgressRowSerializer(_course_rows(course, page), many=True).data
+            )
 
 
 class StudentProgressApi(APIView):
@@ -216,16 +218,17 @@ class QuizStatisticsApi(APIView):
     )
     def get(self, request, quiz_id: int):
         quiz = selectors.quiz_get_for(request.user, quiz_id, manage=True)
-        summary = quiz_summaries(quiz.course_id, quiz_ids=[quiz.pk]).get(quiz.pk) or {
-            "attempts": 0,
-            "students": 0,
-            "average": None,
-            "median": None,
-        }
-        body = {
-            "quiz": quiz.pk,
-            "summary": summary,
-            "histogram": score_histogram(quiz),
-            "questions": question_statistics(quiz),
-        }
-        return Response(QuizStatisticsSerializer(body).data)
+        with reports_from_replica():
+            summary = quiz_summaries(quiz.course_id, quiz_ids=[quiz.pk]).get(quiz.pk) or {
+                "attempts": 0,
+                "students": 0,
+                "average": None,
+                "median": None,
+            }
+            body = {
+                "quiz": quiz.pk,
+                "summary": summary,
+                "histogram": score_histogram(quiz),
+                "questions": question_statistics(quiz),
+            }
+            return Response(QuizStatisticsSerializer(body).data)

@@ -1,6 +1,7 @@
 """How long a new school takes: cloning the template schema (the product path) against
-replaying every migration, then 100 schools in a row, then a no-op ``migrate_schemas`` over
-all of them (standard executor and multiprocessing with 2 processes).
+replaying every migration and against django-tenants' own clone function, then 100 schools in
+a row, the same single-school runs again with those 100 in place, then a no-op
+``migrate_schemas`` over all of them (standard executor and multiprocessing, 2 processes).
 
     make bench BENCH=provisioning            # or, by hand:
     python -m smartedu.embedded exec --data .data/bench --redis-port 0 -- \
@@ -44,52 +45,52 @@ def time_one(slug: str, *, clone: bool) -> float:
         return time.perf_counter() - started
 
 
-def time_sql_clone(slug: str) -> float:
-    """Only the SQL clone of the template that school_provision runs (no migration records,
-    no rows); the schema is dropped again untimed."""
+def time_django_tenants_clone(slug: str) -> float:
+    """django-tenants' own ``clone_schema()`` SQL function, which SmartEdu used before
+    tenants.cloning (with the same fix for vector(384) columns it needed then). Only the SQL
+    clone: no migration records, no rows. The schema is dropped again untimed."""
+    import django_tenants.clone
     from django.conf import settings
     from django.db import connection
-    from django_tenants.clone import CloneSchema
 
+    bare = "v_temp = quote_ident(v_colrec.udt_schema) || '.' || quote_ident(v_colrec.udt_name);"
+    source = django_tenants.clone.CLONE_SCHEMA_FUNCTION
+    django_tenants.clone.CLONE_SCHEMA_FUNCTION = source.replace(bare, "v_temp = v_coldef;")
     started = time.perf_counter()
-    CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, slug, "NODATA")
+    django_tenants.clone.CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, slug, "NODATA")
     elapsed = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA "{slug}" CASCADE')
     return elapsed
 
 
-def time_clone_function() -> float:
-    """Only the ``CREATE OR REPLACE FUNCTION clone_schema`` that every clone starts with."""
-    from django_tenants.clone import CloneSchema
-
-    started = time.perf_counter()
-    CloneSchema()._create_clone_schema_function()
-    return time.perf_counter() - started
+METHODS = {
+    "clone": "clone the template (school_provision, tenants.cloning)",
+    "migrate": "replay migrations (FAKES_MIGRATIONS=False)",
+    "django-tenants": "django-tenants' clone_schema(), SQL alone (the previous method)",
+}
 
 
-def single_school(runs: int) -> dict[str, list[float]]:
-    """Clone and migrate runs interleaved (so drift hits both alike), each school dropped after
-    its run so every run sees the same catalogue size. One untimed warm-up of each first."""
+def single_school(runs: int, prefix: str) -> dict[str, list[float]]:
+    """The three methods interleaved (so drift hits them alike), each school dropped after its
+    run so every run sees the same catalogue size. One untimed warm-up of each first."""
     from tenants.models import School
     from tenants.services import school_delete
 
-    samples: dict[str, list[float]] = {"clone": [], "migrate": [], "sql": [], "function": []}
+    samples: dict[str, list[float]] = {method: [] for method in METHODS}
     for i in range(-1, runs):
+        seconds = {}
         for method in ("clone", "migrate"):
-            slug = f"single{method}{i + 1}"
-            seconds = time_one(slug, clone=method == "clone")
-            if i >= 0:
-                samples[method].append(seconds)
+            slug = f"{prefix}{method}{i + 1}"
+            seconds[method] = time_one(slug, clone=method == "clone")
             school_delete(School.objects.get(schema_name=slug))
-        sql = time_sql_clone(f"singlesql{i + 1}")
-        function = time_clone_function()
+        seconds["django-tenants"] = time_django_tenants_clone(f"{prefix}dt{i + 1}")
         if i >= 0:
-            samples["sql"].append(sql)
-            samples["function"].append(function)
+            for method, value in seconds.items():
+                samples[method].append(value)
             print(
-                f"  run {i + 1}/{runs}: clone {_ms(samples['clone'][-1])} ms "
-                f"(SQL part {_ms(sql)} ms), migrate {_ms(samples['migrate'][-1])} ms",
+                f"  run {i + 1}/{runs}: "
+                + ", ".join(f"{method} {_ms(value)} ms" for method, value in seconds.items()),
                 flush=True,
             )
     return samples
@@ -145,9 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         print(_common.machine_markdown(info), flush=True)
 
         print(f"\nOne school, {args.runs} timed runs per method (after one warm-up each):")
-        single = single_school(args.runs)
+        single = single_school(args.runs, "single")
         print(f"\n{args.schools} schools by cloning:")
         total, per_school = many_schools(args.schools)
+        print(f"\nOne school again, with {args.schools} schools on the server:")
+        crowded = single_school(args.runs, "crowded")
 
         from tenants.models import School
 
@@ -173,13 +176,10 @@ def main(argv: list[str] | None = None) -> int:
 
     headers = ["method", "runs", "median ms", "p95 ms", "min ms", "max ms"]
     single_table = _common.table(
-        headers,
-        [
-            _stats_row("clone the template (school_provision)", single["clone"]),
-            _stats_row("replay migrations (FAKES_MIGRATIONS=False)", single["migrate"]),
-            _stats_row("of a clone: the SQL clone_schema() alone", single["sql"]),
-            _stats_row("of that: re-creating the clone_schema function", single["function"]),
-        ],
+        headers, [_stats_row(label, single[method]) for method, label in METHODS.items()]
+    )
+    crowded_table = _common.table(
+        headers, [_stats_row(label, crowded[method]) for method, label in METHODS.items()]
     )
     speedup = _common.percentile(single["migrate"], 50) / _common.percentile(single["clone"], 50)
     tenth = max(1, len(per_school) // 10)
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         ],
     )
     print("\n" + single_table + f"\n\nClone is {speedup:.1f}x faster (median).\n")
-    print(bulk_table + "\n\n" + migrate_table)
+    print(bulk_table + "\n\n" + crowded_table + "\n\n" + migrate_table)
 
     body = f"""{_common.machine_markdown(info)}
 
@@ -227,14 +227,22 @@ alternate between the two methods and each school is dropped after its run.
 
 Cloning the template is **{speedup:.1f}x** faster than replaying the migrations (median), with
 {migrations} migrations in a school's schema today; replaying grows with every migration added,
-cloning does not. The last two rows split a clone: the SQL `clone_schema()` call, which
-includes django-tenants re-creating its PL/pgSQL function on every call (timed alone in the
-last row); the rest of a clone is the faked `migrate_schemas` that records the migrations, and
-the School and Domain rows.
+cloning does not. The clone (tenants.cloning) reads the template's own catalogue rows and copies
+its tables, constraints, indexes and rows, migration records included. The last row times
+django-tenants' `clone_schema()` SQL function, the clone SmartEdu used before, alone (without
+the migration records and rows a school also needs).
 
 ### {len(per_school)} schools in a row, by cloning
 
 {bulk_table}
+
+### One school with {len(per_school)} schools on the server
+
+The same runs as the first table, with the {len(per_school)} schools above in place. A method
+whose time grows here reads the whole catalogue: django-tenants' `clone_schema()` looks up
+every column in `information_schema`, whose views scan every school's columns.
+
+{crowded_table}
 
 ### No-op `migrate_schemas` over every schema ({schemas}: public, template, the schools)
 

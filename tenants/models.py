@@ -17,14 +17,34 @@ class School(TenantMixin):
     )
 
     auto_create_schema = True
-    # The template schema holds no school data, so copying only the structure is enough.
-    clone_mode = "NODATA"
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.schema_name})"
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """A new school's schema is a copy of the template's (tenants.cloning), migration
+        records included; the template itself, and any schema when there is no template, is
+        migrated from scratch by django-tenants."""
+        from django.db import connection
+        from django_tenants.utils import schema_exists
+
+        from .cloning import schema_clone
+
+        template = settings.TENANT_BASE_SCHEMA
+        if (
+            not sync_schema
+            or self.schema_name == template
+            or not settings.TENANT_CREATION_FAKES_MIGRATIONS
+            or not schema_exists(template)
+            or (check_if_exists and schema_exists(self.schema_name))
+        ):
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        schema_clone(template, self.schema_name)
+        connection.set_schema_to_public()
+        return True
 
     @property
     def is_template(self) -> bool:

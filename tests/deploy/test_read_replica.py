@@ -260,8 +260,9 @@ def test_replica_settings_come_from_the_environment_and_the_replica_is_never_mig
     )
 
     def configured(**env) -> dict:
-        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "smartedu.settings", **env}
-        environment.pop("DATABASE_REPLICA_URL", None) if not env else None
+        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "smartedu.settings"}
+        environment.pop("DATABASE_REPLICA_URL", None)
+        environment.update(env)
         done = subprocess.run(
             [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True
         )

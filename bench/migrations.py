@@ -1,7 +1,7 @@
-"""Tenant migrations at scale: a no-op ``migrate_schemas`` and a one-column migration over
-``--schools`` schools (default 1,000), with django-tenants' standard executor (one school after
-another) and its multiprocessing executor (``SMARTEDU_MIGRATION_PROCESSES`` schools at once),
-as the image's ``migrate`` role runs it.
+"""Tenant migrations at scale: a no-op migrate and a one-column migration over ``--schools``
+schools (default 1,000), with django-tenants' standard executor (one school after another), its
+multiprocessing executor, and SmartEdu's ``migrate_schools`` (``--processes`` schools at once,
+resumable), which the image's ``migrate`` role runs.
 
     make bench BENCH=migrations              # or, by hand:
     python -m smartedu.embedded exec --data .data/bench --redis-port 0 -- \
@@ -71,6 +71,28 @@ def migrate(executor: str, processes: int, *target: str) -> float:
     return elapsed
 
 
+def migrate_schools(processes: int, *, resume: bool = True) -> float:
+    """SmartEdu's ``migrate_schools`` over every school (and the template); seconds."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    connection.set_schema_to_public()
+    started = time.perf_counter()
+    call_command(
+        "migrate_schools",
+        processes=processes,
+        resume=resume,
+        skip_shared=True,
+        no_progress=True,
+        stdout=io.StringIO(),
+    )
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
 def column_present_in(schemas_expected: int, present: bool) -> None:
     """Every school's table has (or lacks) the column: the migration really ran everywhere."""
     from django.db import connection
@@ -126,6 +148,20 @@ def main(argv: list[str] | None = None) -> int:
                 f"{timings['remove column']:.1f} s, add column {timings['add column']:.1f} s",
                 flush=True,
             )
+        label = f"migrate_schools, {args.processes} processes"
+        timings = runs.setdefault(label, {})
+        timings["no-op"] = migrate_schools(args.processes)
+        timings["no-op, --restart"] = migrate_schools(args.processes, resume=False)
+        # migrate_schools only moves forward: the column is removed with the executor above.
+        migrate("multiprocessing", args.processes, APP, "0001")
+        column_present_in(schemas, False)
+        timings["add column"] = migrate_schools(args.processes)
+        column_present_in(schemas, True)
+        print(
+            f"  {label}: no-op {timings['no-op']:.1f} s (--restart "
+            f"{timings['no-op, --restart']:.1f} s), add column {timings['add column']:.1f} s",
+            flush=True,
+        )
         own_rss, child_rss = peak_rss_mib()
         info["load after"] = _common.load_average()
         info["cpu stolen"] = _common.cpu_stolen_since_start()
@@ -138,7 +174,9 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     for label, timings in runs.items():
-        for step in ("no-op", "add column", "remove column"):
+        for step in ("no-op", "no-op, --restart", "add column", "remove column"):
+            if step not in timings:
+                continue
             seconds = timings[step]
             rows.append(
                 [
@@ -162,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
 cost of a deploy whose release has no migration and of the finished schools when an interrupted
 run is started again; *add column*: `bench_migration_app` 0001 → 0002, `ALTER TABLE … ADD
 COLUMN pinned boolean DEFAULT false NOT NULL` in every school; *remove column*: 0002 → 0001.
+`migrate_schools` (tenants/schema_migrations.py) is SmartEdu's own command: its *no-op* skips
+every school after one check of their `django_migrations` tables, *no-op, --restart* runs
+`migrate` in every school anyway; it only migrates forward, so it has no *remove column* row.
 
 {result_table}
 

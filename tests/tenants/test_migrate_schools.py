@@ -142,12 +142,20 @@ def test_each_worker_opens_its_own_connection_whatever_the_calling_process_holds
     """A process can hold a connection that closing its own does not reach: here one opened
     before Playwright's sync API started, as in a test run. A forked worker that used it would
     share its socket with its siblings and the migrations would fail on crossed replies."""
+    import asyncio
+    import contextlib
+
     from playwright.sync_api import sync_playwright
 
+    try:
+        asyncio.get_running_loop()
+        playwright = contextlib.nullcontext()  # the browser tests' Playwright already runs here
+    except RuntimeError:
+        playwright = sync_playwright()
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs here
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    with sync_playwright():
+    with playwright:
         behind = schools(behind=2)
         out, _, error = migrate_schools(*behind, processes=2, skip_shared=True)
 

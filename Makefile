@@ -28,13 +28,13 @@ run: install
 
 ## Debian packages the tests drive: chromium (Playwright uses /usr/bin/chromium), wrk (bench smoke
 ## test), tesseract-ocr (OCR of scanned PDFs), nginx and pgbouncer (the deploy/ configs, run for
-## real in front of the app).
+## real in front of the app), prometheus (its promtool checks deploy/prometheus/).
 browser:
 	@{ test -x /usr/bin/chromium && command -v wrk >/dev/null && command -v tesseract >/dev/null \
-	  && test -x /usr/sbin/nginx && test -x /usr/sbin/pgbouncer; } || { \
+	  && test -x /usr/sbin/nginx && test -x /usr/sbin/pgbouncer && command -v promtool >/dev/null; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-	    chromium wrk tesseract-ocr nginx pgbouncer >/dev/null; }
+	    chromium wrk tesseract-ocr nginx pgbouncer prometheus >/dev/null; }
 
 ## The whole suite, against its own embedded PostgreSQL and Redis under .data/test.
 test: install browser

@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
 
 Each run provisions through `tenants.services.school_provision` (schema, migration records,
 domain); the migrate runs do the same with `TENANT_CREATION_FAKES_MIGRATIONS=False`. Runs
-alternate between the two methods and each school is dropped after its run.
+alternate between the three methods and each school is dropped after its run.
 
 {single_table}
 

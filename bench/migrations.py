@@ -118,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--schools", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=2, help="multiprocessing executor")
+    parser.add_argument(
+        "--executors",
+        default="standard,multiprocessing,migrate_schools",
+        help="comma-separated: which of standard, multiprocessing, migrate_schools to time",
+    )
     parser.add_argument("--db", default="bench_migrations", help="scratch database name")
     parser.add_argument("--results", type=Path, default=_common.RESULTS)
     parser.add_argument("--keep-db", action="store_true", help="leave the scratch database")
@@ -132,7 +137,12 @@ def main(argv: list[str] | None = None) -> int:
         provisioning = provision(args.schools)
         schemas = args.schools + 1  # and the template
         column_present_in(schemas, True)
-        executors = (("standard", 1), ("multiprocessing", args.processes))
+        chosen = set(args.executors.split(","))
+        executors = [
+            (executor, processes)
+            for executor, processes in (("standard", 1), ("multiprocessing", args.processes))
+            if executor in chosen
+        ]
         for executor, processes in executors:
             label = (
                 executor if executor == "standard" else f"multiprocessing, {processes} processes"
@@ -148,20 +158,23 @@ def main(argv: list[str] | None = None) -> int:
                 f"{timings['remove column']:.1f} s, add column {timings['add column']:.1f} s",
                 flush=True,
             )
-        label = f"migrate_schools, {args.processes} processes"
-        timings = runs.setdefault(label, {})
-        timings["no-op"] = migrate_schools(args.processes)
-        timings["no-op, --restart"] = migrate_schools(args.processes, resume=False)
-        # migrate_schools only moves forward: the column is removed with the executor above.
-        migrate("multiprocessing", args.processes, APP, "0001")
-        column_present_in(schemas, False)
-        timings["add column"] = migrate_schools(args.processes)
-        column_present_in(schemas, True)
-        print(
-            f"  {label}: no-op {timings['no-op']:.1f} s (--restart "
-            f"{timings['no-op, --restart']:.1f} s), add column {timings['add column']:.1f} s",
-            flush=True,
-        )
+        if "migrate_schools" in chosen:
+            label = f"migrate_schools, {args.processes} processes"
+            timings = runs.setdefault(label, {})
+            timings["no-op"] = migrate_schools(args.processes)
+            print(f"  {label}: no-op {timings['no-op']:.1f} s", flush=True)
+            timings["no-op, --restart"] = migrate_schools(args.processes, resume=False)
+            print(f"  {label}: no-op, --restart {timings['no-op, --restart']:.1f} s", flush=True)
+            # migrate_schools only moves forward: the multiprocessing executor removes the
+            # column (timed too when that executor was not run above).
+            removal = migrate("multiprocessing", args.processes, APP, "0001")
+            column_present_in(schemas, False)
+            runs.setdefault(f"multiprocessing, {args.processes} processes", {}).setdefault(
+                "remove column", removal
+            )
+            timings["add column"] = migrate_schools(args.processes)
+            column_present_in(schemas, True)
+            print(f"  {label}: add column {timings['add column']:.1f} s", flush=True)
         own_rss, child_rss = peak_rss_mib()
         info["load after"] = _common.load_average()
         info["cpu stolen"] = _common.cpu_stolen_since_start()
@@ -174,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     for label, timings in runs.items():
-        for step in ("no-op", "no-op, --restart", "add column", "remove column"):
+        for step in ("no-op", "no-op, --restart", "add column", "remove column"):  # as run
             if step not in timings:
                 continue
             seconds = timings[step]
@@ -200,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
 cost of a deploy whose release has no migration and of the finished schools when an interrupted
 run is started again; *add column*: `bench_migration_app` 0001 → 0002, `ALTER TABLE … ADD
 COLUMN pinned boolean DEFAULT false NOT NULL` in every school; *remove column*: 0002 → 0001.
+Timed here: {args.executors.replace(",", ", ")}.
 `migrate_schools` (tenants/schema_migrations.py) is SmartEdu's own command: its *no-op* skips
 every school after one check of their `django_migrations` tables, *no-op, --restart* runs
 `migrate` in every school anyway; it only migrates forward, so it has no *remove column* row.

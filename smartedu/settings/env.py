@@ -83,6 +83,12 @@ def get_db_url(name: str) -> dict:
             f"{name} is not set. Start the app through `make run` (which starts the embedded "
             f"PostgreSQL) or set {name}=postgres://user:pass@host:5432/dbname."
         ) from exc
+    if config.get("ENGINE") != "django.db.backends.postgresql" or not config.get("NAME"):
+        # Never echo the URL: it carries the password.
+        raise ImproperlyConfigured(
+            f"{name} must be a PostgreSQL URL with a database name, "
+            f"e.g. {name}=postgres://user:pass@host:5432/dbname."
+        )
     # A Unix-socket directory arrives percent-encoded in the host part (postgres://u@%2Frun%2Fpg/db).
     config["HOST"] = unquote(config.get("HOST") or "")
     return config

@@ -278,3 +278,25 @@ def test_replica_settings_come_from_the_environment_and_the_replica_is_never_mig
     }
     assert with_replica["routers"][0] == "smartedu.db_routers.ReportReplicaRouter"
     assert with_replica["migrate"] is False
+
+
+@pytest.mark.parametrize(
+    "url", ["standby.internal", "mysql://reports:s3cret@standby/app", "postgres://reports@standby"]
+)
+def test_a_replica_url_that_is_not_a_postgres_database_stops_start_up_saying_so(url):
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "smartedu.settings",
+        "DATABASE_REPLICA_URL": url,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; settings.DATABASES"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+
+    assert done.returncode != 0
+    assert "DATABASE_REPLICA_URL must be a PostgreSQL URL with a database name" in done.stderr
+    assert "s3cret" not in done.stderr

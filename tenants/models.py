@@ -1,7 +1,10 @@
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import schema_exists
 from rest_framework_api_key.models import AbstractAPIKey
+
+from .cloning import schema_clone
 
 
 class School(TenantMixin):
@@ -28,11 +31,6 @@ class School(TenantMixin):
         """A new school's schema is a copy of the template's (tenants.cloning), migration
         records included; the template itself, and any schema when there is no template, is
         migrated from scratch by django-tenants."""
-        from django.db import connection
-        from django_tenants.utils import schema_exists
-
-        from .cloning import schema_clone
-
         template = settings.TENANT_BASE_SCHEMA
         if (
             not sync_schema

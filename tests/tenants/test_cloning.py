@@ -159,3 +159,38 @@ def test_a_school_cloned_from_a_template_behind_the_code_is_behind_too_and_migra
         connection.set_schema_to_public()
         if school is not None:
             school_delete(school)
+
+
+def test_a_clone_that_fails_half_way_leaves_no_schema_school_or_domain(committed):
+    """A clone runs in one transaction, and school_provision removes the school row when it
+    fails: whatever goes wrong mid-copy, nothing half-made is left to serve requests."""
+    import uuid
+
+    from django.conf import settings
+    from django.db import DatabaseError
+    from django_tenants.utils import schema_exists
+
+    from tenants.models import Domain, School
+    from tenants.services import school_provision
+
+    template, slug = settings.TENANT_BASE_SCHEMA, f"half{uuid.uuid4().hex[:10]}"
+    with connection.cursor() as cursor:
+        # A rule the template's own rows break: the copy of the rows fails after the schema
+        # and its tables were created.
+        cursor.execute(
+            f'ALTER TABLE "{template}".django_content_type '
+            "ADD CONSTRAINT no_rows_allowed CHECK (id < 0) NOT VALID"
+        )
+    try:
+        with pytest.raises(DatabaseError, match="no_rows_allowed"):
+            school_provision(name="Half", slug=slug)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'ALTER TABLE "{template}".django_content_type DROP CONSTRAINT no_rows_allowed'
+            )
+        connection.set_schema_to_public()
+
+    assert not schema_exists(slug)
+    assert not School.objects.filter(schema_name=slug).exists()
+    assert not Domain.objects.filter(domain__startswith=f"{slug}.").exists()

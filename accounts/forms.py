@@ -1,9 +1,11 @@
-"""Forms of the people pages. They only shape input: rules live in ``accounts.services``,
+"""Forms of the people and API-key pages. They only shape input: rules live in the services,
 whose ValidationErrors are put back onto the form's fields by ``add_service_errors``."""
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
+
+from tenants.models import SchoolAPIKey
 
 from .models import User
 
@@ -93,3 +95,10 @@ class SchoolPasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         active_users = User._default_manager.filter(email__iexact=email, is_active=True)
         return (user for user in active_users if user.email.lower() == email.lower())
+
+
+class APIKeyCreateForm(forms.Form):
+    name = forms.CharField(
+        max_length=50, help_text="Who or what uses it, e.g. 'Student information system'."
+    )
+    scope = forms.ChoiceField(choices=SchoolAPIKey.Scope.choices, initial=SchoolAPIKey.Scope.READ)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from accounts.views import invitation_accept
+from accounts.views.people import invitation_accept
 
 from . import views
 

@@ -3,8 +3,7 @@ from django.urls import path
 from ai.consumers import TutorConsumer
 from quizzes.consumers.attempts import AttemptConsumer
 from quizzes.consumers.live import LiveConsumer
-
-from .consumers import ProgressConsumer
+from tenants.consumers import ProgressConsumer
 
 websocket_urlpatterns = [
     path("ws/progress/<slug:topic>/<str:key>/", ProgressConsumer.as_asgi()),

@@ -14,7 +14,7 @@ urlpatterns = [
     path("live/", live.live_join, name="live_join"),
     path("live/<str:code>/", live.live_play, name="live_play"),
     path("school/overview/", progress.school_overview, name="school_overview"),
-    path("school/", include("tenants.urls")),
+    path("school/", include("accounts.school_urls")),
     path("api/v1/", include("smartedu.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -25,6 +25,7 @@ class APIKeyPrincipal:
     is_staff = False
     is_superuser = False
     role = "partner"
+    is_api_key = True
     pk = None
     id = None
 

@@ -4,7 +4,6 @@ from . import views
 
 urlpatterns = [
     path("users/", views.UserListApi.as_view(), name="api-users"),
-    path("users/bulk-upsert/", views.UserBulkUpsertApi.as_view(), name="api-users-bulk-upsert"),
     path("users/<int:user_id>/", views.UserDetailApi.as_view(), name="api-user"),
     path(
         "users/<int:user_id>/deactivate/",

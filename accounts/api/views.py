@@ -1,9 +1,7 @@
 """The people (roster) API: admins and API keys only. Each method validates input, calls one
 service or selector, and serializes the result; errors are formatted by smartedu.api.errors."""
 
-from dataclasses import asdict
-
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -11,13 +9,10 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import User
-from courses import services as course_services
 from smartedu.api.docs import error_responses
 from smartedu.api.pagination import StandardPagination, paginated_response
 
 from .serializers import (
-    RosterBulkUpsertInputSerializer,
-    RosterBulkUpsertOutputSerializer,
     UserCreateInputSerializer,
     UserFilterSerializer,
     UserOutputSerializer,
@@ -122,33 +117,3 @@ class UserReactivateApi(APIView):
     def post(self, request, user_id: int):
         user = services.user_reactivate(_user_or_404(user_id))
         return Response(UserOutputSerializer(user).data)
-
-
-class UserBulkUpsertApi(APIView):
-    allowed_roles = ("admin",)
-
-    @extend_schema(
-        operation_id="users_bulk_upsert",
-        tags=TAGS,
-        summary="Create or update many people (roster sync)",
-        description=(
-            "Each record is applied on its own: a rejected record changes nothing and does not "
-            "stop the others. Sending the same batch again reports every record `unchanged`."
-        ),
-        request=RosterBulkUpsertInputSerializer,
-        responses={
-            200: OpenApiResponse(
-                RosterBulkUpsertOutputSerializer, description="One result per record, in order."
-            ),
-            **error_responses(400, 401, 403),
-        },
-    )
-    def post(self, request):
-        data = RosterBulkUpsertInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        results = course_services.roster_upsert(data.validated_data["records"])
-        report = {
-            "summary": course_services.roster_summary(results),
-            "results": [asdict(result) for result in results],
-        }
-        return Response(RosterBulkUpsertOutputSerializer(report).data)

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import rosters, views
 
 urlpatterns = [
+    path("users/bulk-upsert/", rosters.UserBulkUpsertApi.as_view(), name="api-users-bulk-upsert"),
     path("courses/", views.CourseListApi.as_view(), name="api-courses"),
     path("courses/<int:course_id>/", views.CourseDetailApi.as_view(), name="api-course"),
     path(

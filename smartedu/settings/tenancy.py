@@ -23,10 +23,12 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
+    # In the order of the layers (see pyproject's import-linter contracts): signal receivers
+    # such as the demo school's seeders run in this order.
     "accounts",
     "courses",
-    "quizzes",
     "ai",
+    "quizzes",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

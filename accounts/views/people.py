@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
-from .decorators import admin_required
-from .forms import (
+from .. import selectors, services
+from ..decorators import admin_required
+from ..forms import (
     InvitationAcceptForm,
     InvitationForm,
     PeopleFilterForm,

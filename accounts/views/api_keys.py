@@ -8,12 +8,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from accounts.decorators import admin_required
-from accounts.forms import add_service_errors
+from tenants import selectors, services
+from tenants.models import SchoolAPIKey
 
-from . import selectors, services
-from .forms import APIKeyCreateForm
-from .models import SchoolAPIKey
+from ..decorators import admin_required
+from ..forms import APIKeyCreateForm, add_service_errors
 
 
 @admin_required
@@ -35,7 +34,7 @@ def api_keys(request):
             form = APIKeyCreateForm()
     response = render(
         request,
-        "tenants/api_keys.html",
+        "accounts/api_keys.html",
         {
             "form": form,
             "keys": selectors.api_key_list(school=request.tenant),
@@ -63,7 +62,7 @@ def api_key_revoke(request, prefix: str):
         messages.success(
             request, f"The key “{api_key.name}” was revoked; requests using it now fail."
         )
-        return redirect("tenants:api_keys")
+        return redirect("school:api_keys")
     return render(
         request,
         "confirm.html",
@@ -73,6 +72,6 @@ def api_key_revoke(request, prefix: str):
             "you would create a new key instead.",
             "button": "Revoke key",
             "danger": True,
-            "cancel_url": reverse("tenants:api_keys"),
+            "cancel_url": reverse("school:api_keys"),
         },
     )

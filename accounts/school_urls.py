@@ -1,0 +1,11 @@
+"""The school admin's settings pages, under /school/."""
+
+from django.urls import path
+
+from .views import api_keys
+
+app_name = "school"
+urlpatterns = [
+    path("api-keys/", api_keys.api_keys, name="api_keys"),
+    path("api-keys/<str:prefix>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
+]

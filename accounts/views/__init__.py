@@ -1,0 +1,1 @@
+"""The people pages and the school admin's API-key pages."""

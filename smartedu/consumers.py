@@ -2,6 +2,7 @@ import json
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from .errors import DomainError
 from .metrics import websocket_closed, websocket_opened
 
 # Clients send pings and short questions; anything bigger is not worth parsing.
@@ -44,10 +45,18 @@ class GuardedJsonConsumer(AsyncJsonWebsocketConsumer):
             content = json.loads(text_data)
         except ValueError:
             return await self.send_error("Messages must be JSON.")
-        await self.receive_json(content)
+        try:
+            await self.receive_json(content)
+        except DomainError as refusal:
+            # A refused message changes nothing; the socket stays open for the next one.
+            await self.send_domain_error(refusal)
 
     async def send_error(self, message: str) -> None:
         await self.send_json({"type": "error", "message": message})
+
+    async def send_domain_error(self, refusal: DomainError, **extra) -> None:
+        """The error frame of a refusal: ``{"type": "error", "code", "message", ...extras}``."""
+        await self.send_json({"type": "error", **refusal.as_body(), **extra})
 
     async def refuse(self, code: int) -> None:
         """Accept, then close with ``code``: a close code before the handshake never reaches

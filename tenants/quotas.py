@@ -9,13 +9,17 @@ requests racing for the last questions of the month cannot both get them. A job 
 questions than it reserved gives the rest back with ``ai_usage_release``."""
 
 import datetime as dt
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from smartedu.errors import DomainError
 from smartedu.metrics import ai_tokens_count
 
 from .models import AIUsage, School
@@ -28,18 +32,33 @@ _WHAT = {
 }
 
 
-class QuotaExceeded(Exception):
+class QuotaExceeded(DomainError):
     """The school's monthly AI budget does not cover this. ``message`` says how much is used,
     what was asked and when the budget resets (``resets_at``, UTC)."""
 
-    code = "quota_exceeded"
+    codes: ClassVar[Mapping[str, tuple[int, str]]] = {
+        "quota_exceeded": (
+            429,
+            "The school's monthly AI budget does not cover this; `resets_at` (also "
+            "`Retry-After`, in seconds) says when it resets, `limit` and `used` how much is spent.",
+        ),
+    }
 
     def __init__(self, message: str, *, resets_at: dt.datetime, limit: int, used: int) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(
+            message,
+            resets_at=resets_at.isoformat().replace("+00:00", "Z"),
+            limit=limit,
+            used=used,
+        )
         self.resets_at = resets_at
         self.limit = limit
         self.used = used
+
+    def headers(self) -> dict[str, str]:
+        # Seconds until the budget resets: what HTTP clients wait on a 429.
+        wait = (self.resets_at - timezone.now()).total_seconds()
+        return {"Retry-After": str(max(1, math.ceil(wait)))}
 
 
 @dataclass(frozen=True)

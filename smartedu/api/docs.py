@@ -3,18 +3,14 @@
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from smartedu.errors import error_codes
+
 
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text=(
-            "Stable, machine-readable: validation_error, malformed_request, not_authenticated, "
-            "invalid_api_key, revoked_api_key, expired_api_key, permission_denied, "
-            "school_suspended, not_found, method_not_allowed, unsupported_media_type, conflict; "
-            "for uploaded material: empty, too_large, unsupported_type, too_many_pages, "
-            "password_protected, malformed, zip_bomb; not_failed, ai_unavailable, "
-            "tutor_unavailable; taking a quiz: bad_response, not_a_student, not_published, "
-            "no_such_question, not_open, closed, no_attempts_left, empty, submitted, time_up, "
-            "locked."
+            "Stable, machine-readable; one of the codes listed in this field's enum and in the "
+            "manual's error codes page (each with its status and meaning)."
         )
     )
     message = serializers.CharField(help_text="One sentence for a person to read.")
@@ -55,3 +51,18 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         code: OpenApiResponse(response=ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
         for code in statuses
     }
+
+
+def error_codes_hook(result, generator, request, public):
+    """drf-spectacular post-processing: the error body's ``code`` lists every code a
+    smartedu.errors.DomainError (or the API layer) may send, each with its status and meaning,
+    so the schema and the manual say the same (both read smartedu.errors.error_codes())."""
+    codes = error_codes()
+    detail = result.get("components", {}).get("schemas", {}).get("ErrorDetail")
+    if detail is not None:
+        code = detail["properties"]["code"]
+        code["enum"] = [entry.code for entry in codes]
+        code["description"] = code.get("description", "") + "\n\n" + "\n".join(
+            f"- `{entry.code}` ({entry.status}): {entry.meaning}" for entry in codes
+        )
+    return result

@@ -4,7 +4,6 @@
 
 Domain ValidationErrors map to 400 here, in one place, so views never format errors."""
 
-import math
 import sys
 
 from django.conf import settings
@@ -16,9 +15,10 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from smartedu.errors import DomainError
 
 CODES = {
     400: "bad_request",
@@ -123,23 +123,19 @@ class AIUnavailable(exceptions.APIException):
     default_code = "ai_unavailable"
 
 
-class QuotaExceededError(exceptions.APIException):
-    """The school's monthly AI budget (tenants.quotas) does not cover the request: 429 with
-    ``quota_exceeded``, the sentence, and ``resets_at`` (UTC) in the error body."""
+class DomainAPIError(exceptions.APIException):
+    """A smartedu.errors.DomainError on its way through DRF: its status, code and sentence, and
+    its extras and headers added to the response."""
 
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "quota_exceeded"
-
-    def __init__(self, quota_exceeded) -> None:
-        super().__init__(quota_exceeded.message, code=self.default_code)
-        self.resets_at = quota_exceeded.resets_at
-        self.limit = quota_exceeded.limit
-        self.used = quota_exceeded.used
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(error.message, code=error.code)
+        self.status_code = error.status
+        self.error = error
 
 
 def exception_handler(exc, context):
-    if _is_instance_of_loaded(exc, "tenants.quotas", "QuotaExceeded"):
-        exc = QuotaExceededError(exc)
+    if isinstance(exc, DomainError):
+        exc = DomainAPIError(exc)
     elif _is_instance_of_loaded(exc, "ai.sniffing", "MaterialRejected"):
         exc = material_rejected_error(exc)
     elif _is_instance_of_loaded(exc, "quizzes.attempts", "AttemptRefused"):
@@ -187,13 +183,10 @@ def exception_handler(exc, context):
         if exc_code and exc_code not in GENERIC_DETAIL_CODES:
             code = exc_code
         body = {"code": code, "message": _first_message(detail)}
-    if isinstance(exc, QuotaExceededError):
-        body["resets_at"] = exc.resets_at.isoformat().replace("+00:00", "Z")
-        body["limit"] = exc.limit
-        body["used"] = exc.used
-        # Seconds until the budget resets: what HTTP clients wait on a 429.
-        wait = (exc.resets_at - timezone.now()).total_seconds()
-        response["Retry-After"] = str(max(1, math.ceil(wait)))
+    if isinstance(exc, DomainAPIError):
+        body.update(exc.error.extra)
+        for header, value in exc.error.headers().items():
+            response[header] = value
     response.data = {"error": body}
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = "Api-Key"

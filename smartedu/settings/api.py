@@ -30,6 +30,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "smartedu.api.docs.error_codes_hook",
+    ],
     # Two different choice sets are both called "role"; name them so neither is "Role*Enum".
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "accounts.models.User.Role",

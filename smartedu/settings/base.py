@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "smartedu.middleware.LogContextUserMiddleware",
+    "smartedu.middleware.DomainErrorMiddleware",
 ]
 
 TEMPLATES = [

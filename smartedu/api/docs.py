@@ -62,7 +62,9 @@ def error_codes_hook(result, generator, request, public):
     if detail is not None:
         code = detail["properties"]["code"]
         code["enum"] = [entry.code for entry in codes]
-        code["description"] = code.get("description", "") + "\n\n" + "\n".join(
-            f"- `{entry.code}` ({entry.status}): {entry.meaning}" for entry in codes
+        code["description"] = (
+            code.get("description", "")
+            + "\n\n"
+            + "\n".join(f"- `{entry.code}` ({entry.status}): {entry.meaning}" for entry in codes)
         )
     return result

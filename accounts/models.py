@@ -44,6 +44,11 @@ class User(AbstractUser):
         return self.role == self.Role.ADMIN
 
     @property
+    def sees_whole_school(self) -> bool:
+        """Every course and every person's results (courses.access asks this, not the role)."""
+        return self.role == self.Role.ADMIN and self.is_active
+
+    @property
     def is_teacher(self) -> bool:
         return self.role == self.Role.TEACHER
 

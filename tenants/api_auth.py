@@ -26,6 +26,8 @@ class APIKeyPrincipal:
     is_superuser = False
     role = "partner"
     is_api_key = True
+    # Every key acts for the whole school (its scope limits writing, not what it reads).
+    sees_whole_school = True
     pk = None
     id = None
 

@@ -65,7 +65,8 @@ EMBEDDING_BASE_URL = get_str("EMBEDDING_BASE_URL", "") or OPENAI_BASE_URL
 # Its key (default: OPENAI_API_KEY).
 EMBEDDING_API_KEY = get_str("EMBEDDING_API_KEY", "") or OPENAI_API_KEY
 EMBEDDING_DEVICE = get_str("EMBEDDING_DEVICE", "auto")  # auto (CUDA when present) | cpu | cuda
-# Small batches are fastest on a CPU (less padding); raise to 128 or more on a GPU.
+# Passages per model call. Small batches are fastest on a CPU (less padding); raise to 128 or
+# more on a GPU.
 EMBEDDING_BATCH_SIZE = get_int("EMBEDDING_BATCH_SIZE", 16)
 
 # offline: the built-in extractive answerer; openai: an OpenAI-compatible chat endpoint.

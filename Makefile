@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # Each concurrent test run needs its own data folder (its own PostgreSQL and Redis).
 TEST_DATA ?= .data/test
 
-.PHONY: install run test lint browser clean-data bench bench-retrieval
+.PHONY: install run test lint browser clean-data bench bench-retrieval docs docs-serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,13 @@ lint: install
 	$(VENV)/bin/ruff check .
 	DJANGO_DEBUG=true $(PY) -m smartedu.embedded exec --data .data/test --redis-port 0 -- \
 	  $(PY) manage.py makemigrations --check --dry-run
+
+## The manual (docs/, mkdocs.yml) as a static site in site/; it loads nothing from the internet.
+docs: install
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
+docs-serve: install
+	$(VENV)/bin/mkdocs serve --strict
 
 clean-data:
 	rm -rf .data/test

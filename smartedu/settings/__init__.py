@@ -1,5 +1,6 @@
 """SmartEdu settings, split by concern. Every value that differs between deployments comes
-from the environment through ``env.py``; see the README's settings table."""
+from the environment through ``env.py``; the manual's settings page
+(docs/settings.md) is generated from them."""
 
 from .ai import *  # noqa: F403
 from .api import *  # noqa: F403

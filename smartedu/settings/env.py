@@ -3,16 +3,45 @@
 Values are parsed strictly: a malformed value stops start-up with the variable's name instead
 of surfacing later as a confusing error. Any variable can also be given as ``NAME_FILE`` (a path
 whose contents are the value), which is how container secrets are mounted.
+
+Every read is also noted in ``READS`` (name, kind, default and the settings line that asked):
+the manual's settings page is generated from it (docs/hooks/generated.py).
 """
 
 import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
 env = environ.Env()
+
+Kind = Literal["str", "bool", "int", "float", "list", "database URL"]
+
+
+@dataclass(frozen=True)
+class Read:
+    """One read of an environment variable, as a settings module asked for it."""
+
+    name: str
+    kind: Kind
+    # None: the variable is required (no default).
+    default: str | bool | int | float | list[str] | None
+    module: str
+    line: int
+
+
+READS: list[Read] = []
+
+
+def _note(name: str, kind: Kind, default: str | bool | int | float | list[str] | None) -> None:
+    # Two frames up is the settings module that called the public reader.
+    caller = sys._getframe(2)
+    READS.append(Read(name, kind, default, caller.f_globals.get("__name__", ""), caller.f_lineno))
 
 
 def _from_file(name: str) -> None:
@@ -25,6 +54,7 @@ def _from_file(name: str) -> None:
 
 
 def get_str(name: str, default: str | None = None) -> str:
+    _note(name, "str", default)
     _from_file(name)
     if default is None:
         return env.str(name)
@@ -32,6 +62,7 @@ def get_str(name: str, default: str | None = None) -> str:
 
 
 def get_bool(name: str, default: bool) -> bool:
+    _note(name, "bool", default)
     _from_file(name)
     raw = os.environ.get(name)
     if raw is None:
@@ -45,6 +76,7 @@ def get_bool(name: str, default: bool) -> bool:
 
 
 def get_int(name: str, default: int) -> int:
+    _note(name, "int", default)
     _from_file(name)
     raw = os.environ.get(name)
     if raw is None:
@@ -56,6 +88,7 @@ def get_int(name: str, default: int) -> int:
 
 
 def get_float(name: str, default: float) -> float:
+    _note(name, "float", default)
     _from_file(name)
     raw = os.environ.get(name)
     if raw is None:
@@ -67,6 +100,7 @@ def get_float(name: str, default: float) -> float:
 
 
 def get_list(name: str, default: list[str]) -> list[str]:
+    _note(name, "list", default)
     _from_file(name)
     raw = os.environ.get(name)
     if raw is None:
@@ -75,6 +109,7 @@ def get_list(name: str, default: list[str]) -> list[str]:
 
 
 def get_db_url(name: str) -> dict:
+    _note(name, "database URL", None)
     _from_file(name)
     try:
         config = env.db_url(name)

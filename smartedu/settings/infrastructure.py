@@ -2,14 +2,16 @@
 
 from .env import get_bool, get_db_url, get_int, get_str
 
+# PostgreSQL with pgvector, e.g. postgres://u:p@host:5432/db (`make run` sets it).
 DATABASES = {"default": get_db_url("DATABASE_URL")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# Seconds to keep database connections open (only without a pool).
 DATABASES["default"]["CONN_MAX_AGE"] = get_int("DATABASE_CONN_MAX_AGE", 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A connection pool per process (psycopg's, through Django): a websocket answer or a request
 # borrows an open connection instead of opening one (a new PostgreSQL connection costs a few
 # milliseconds, more than the answer's own UPDATE). 0 turns it off; then DATABASE_CONN_MAX_AGE
-# applies (Django refuses the two together).
+# applies (Django refuses the two together). The Procfile's web process uses 8.
 DATABASE_POOL_MAX_SIZE = get_int("DATABASE_POOL_MAX_SIZE", 0)
 if DATABASE_POOL_MAX_SIZE:
     if DATABASES["default"]["CONN_MAX_AGE"]:
@@ -26,6 +28,7 @@ if DATABASE_POOL_MAX_SIZE:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DATABASE_POOL_MAX_SIZE,
+        # Seconds a request waits for a pooled connection before failing.
         "timeout": get_int("DATABASE_POOL_TIMEOUT", 10),
     }
 
@@ -45,6 +48,7 @@ if get_str("DATABASE_REPLICA_URL", ""):  # or DATABASE_REPLICA_URL_FILE
         **DATABASES["replica"].get("OPTIONS", {}),
     }
 
+# Redis for the cache, the channel layer and (by default) the Celery broker (`make run` sets it).
 REDIS_URL = get_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CACHES = {
@@ -64,14 +68,17 @@ CHANNEL_LAYERS = {
     }
 }
 
+# The Celery broker.
 CELERY_BROKER_URL = get_str("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "ingest"
+# Run tasks inline (debugging only).
 CELERY_TASK_ALWAYS_EAGER = get_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Seconds before an unacknowledged task is redelivered.
     "visibility_timeout": get_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     # Ten priority levels (0 is served first): tutor answers overtake queued embedding batches.
     "priority_steps": list(range(10)),
@@ -81,11 +88,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# filesystem, or s3 for S3-compatible object storage (the bucket is named by the AWS_* settings).
 STORAGE_BACKEND = get_str("SMARTEDU_STORAGE", "filesystem")
 if STORAGE_BACKEND == "s3":
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
+            # The bucket when SMARTEDU_STORAGE=s3.
             "bucket_name": get_str("AWS_STORAGE_BUCKET_NAME"),
             "endpoint_url": get_str("AWS_S3_ENDPOINT_URL", "") or None,
             "access_key": get_str("AWS_ACCESS_KEY_ID", "") or None,

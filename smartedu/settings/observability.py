@@ -3,6 +3,7 @@
 from .env import get_int, get_list, get_str
 
 LOG_LEVEL = get_str("LOG_LEVEL", "INFO")
+# text, or json for one JSON object per line (for log shippers).
 LOG_FORMAT = get_str("LOG_FORMAT", "text")  # "json" in production
 
 LOGGING = {
@@ -45,6 +46,7 @@ SMARTEDU_METRICS_QUEUES = get_list("SMARTEDU_METRICS_QUEUES", ["ingest", "gpu"])
 # Each Celery worker serves its task metrics on this port (0: not served).
 SMARTEDU_WORKER_METRICS_PORT = get_int("SMARTEDU_WORKER_METRICS_PORT", 9808)
 
+# Enables Sentry: web processes and Celery workers report errors, tagged with the school.
 SENTRY_DSN = get_str("SENTRY_DSN", "")
 SENTRY_ENVIRONMENT = get_str("SENTRY_ENVIRONMENT", "production")
 if SENTRY_DSN:

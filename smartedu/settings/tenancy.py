@@ -49,9 +49,10 @@ DATABASE_ROUTERS = [
 TENANT_BASE_SCHEMA = "school_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 
-# `migrate_schemas --executor=multiprocessing` migrates this many schools at once.
 from .env import get_int  # noqa: E402
 
+# `migrate_schemas --executor=multiprocessing` migrates this many schools at once; so does the
+# image's migrate role (`migrate_schools --processes`).
 TENANT_MULTIPROCESSING_MAX_PROCESSES = get_int("SMARTEDU_MIGRATION_PROCESSES", 2)
 
 # pgvector's `vector` type lives in a shared schema that every school's search path includes.

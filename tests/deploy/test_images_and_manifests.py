@@ -472,6 +472,9 @@ def test_prometheus_scrapes_every_web_replica_and_worker_and_loads_the_alerts():
     assert f"./prometheus/alerts.yml:{rule_file}:ro" in mounts
 
 
+RUNBOOK = (ROOT / "docs" / "operations" / "runbook.md").read_text()
+
+
 def test_every_alert_says_how_bad_it_is_what_it_means_and_where_its_runbook_is():
     rules = alert_rules()
     assert len(rules) >= 9
@@ -479,7 +482,10 @@ def test_every_alert_says_how_bad_it_is_what_it_means_and_where_its_runbook_is()
         assert rule["expr"] and rule["for"], rule["alert"]
         assert rule["labels"]["severity"] in {"critical", "warning", "info"}
         assert rule["annotations"]["summary"] and rule["annotations"]["description"]
-        assert rule["annotations"]["runbook"] == f"deploy/RUNBOOK.md#{rule['alert'].lower()}"
+        assert rule["annotations"]["runbook"] == (
+            f"docs/operations/runbook.md#{rule['alert'].lower()}"
+        )
+        assert f"\n### {rule['alert']}\n" in RUNBOOK, rule["alert"]
 
 
 def test_alerts_use_only_the_metrics_the_app_exports():

@@ -31,6 +31,7 @@ APPS = ("smartedu", "tenants", "accounts", "courses", "ai", "quizzes")
 MARKERS = {
     "<!-- generated:settings -->": "settings",
     "<!-- generated:websocket-messages -->": "websockets",
+    "<!-- generated:error-codes -->": "errors",
 }
 # Environments the settings are imported under, one after the other: the first is production
 # with nothing optional set, the next ones switch on what is read only conditionally.
@@ -271,7 +272,7 @@ def render_frames(frames: list[type]) -> str:
     return "\n".join(out)
 
 
-def websocket_frames() -> list[type]:
+def _django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartedu.settings")
     import django
     from django.conf import settings
@@ -280,7 +281,30 @@ def websocket_frames() -> list[type]:
     # manual is built without one.
     settings.SKIP_PG_EXTRA_VALIDATION = True
     django.setup()
+
+
+def websocket_frames() -> list[type]:
+    _django_setup()
     return frames_in([importlib.import_module(name) for name in payload_modules()])
+
+
+# --- error codes --------------------------------------------------------------------------------
+
+
+def render_error_codes() -> str:
+    """Every code a refusal may carry (smartedu.errors.error_codes()), after importing every
+    page, API view and consumer, which import the modules that declare them."""
+    _django_setup()
+    for urlconf in ("smartedu.urls_tenant", "smartedu.urls_public", "smartedu.routing"):
+        importlib.import_module(urlconf)
+    from smartedu.errors import error_codes
+
+    out = ["| Code | HTTP status | When | Raised by |", "| --- | --- | --- | --- |"]
+    for entry in error_codes():
+        out.append(
+            f"| `{entry.code}` | {entry.status} | {_cell(entry.meaning)} | `{entry.raised_by}` |"
+        )
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":
@@ -289,5 +313,7 @@ if __name__ == "__main__":
         sys.stdout.write(render_settings(settings_reads()))
     elif sys.argv[1:] == ["websockets"]:
         sys.stdout.write(render_frames(websocket_frames()))
+    elif sys.argv[1:] == ["errors"]:
+        sys.stdout.write(render_error_codes())
     else:
-        sys.exit(f"usage: {sys.argv[0]} settings|websockets")
+        sys.exit(f"usage: {sys.argv[0]} settings|websockets|errors")

@@ -1,9 +1,11 @@
 import hashlib
 import secrets
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class User(AbstractUser):
@@ -20,7 +22,7 @@ class User(AbstractUser):
     # NULL, not "", means "none": the unique constraint must ignore people without one.
     external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 
-    objects = UserManager()
+    objects: ClassVar[UserManager["User"]] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -31,7 +33,7 @@ class User(AbstractUser):
                 name="user_external_id_unique",
             ),
             models.UniqueConstraint(
-                models.functions.Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"
+                Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"
             ),
         ]
 

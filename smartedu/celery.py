@@ -21,6 +21,8 @@ from celery.signals import (
 )
 from tenant_schemas_celery.app import CeleryApp
 
+from .db import current_schema
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartedu.settings")
 
 app = CeleryApp("smartedu")
@@ -86,7 +88,6 @@ def _stamp_publish_time(headers=None, **kwargs) -> None:
 def _bind_log_context(task=None, task_id=None, **kwargs) -> None:
     # Runs after tenant-schemas-celery's own prerun handler (connected first, at import), so
     # the connection is already in the task's schema.
-    from django.db import connection
 
     from .logging import bind_school, request_id_var
 
@@ -94,7 +95,7 @@ def _bind_log_context(task=None, task_id=None, **kwargs) -> None:
     headers = (getattr(request, "headers", None) or {}) if request is not None else {}
     request_id = getattr(request, REQUEST_ID_HEADER, None) or headers.get(REQUEST_ID_HEADER)
     request_id_var.set(request_id if request_id and request_id != "-" else (task_id or "-"))
-    bind_school(connection.schema_name)
+    bind_school(current_schema())
 
 
 @task_prerun.connect

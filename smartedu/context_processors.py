@@ -1,7 +1,7 @@
-from django.db import connection
+from .db import current_schema
 
 
 def school(request):
     tenant = getattr(request, "tenant", None)
-    is_school = tenant is not None and connection.schema_name != "public"
+    is_school = tenant is not None and current_schema() != "public"
     return {"school": tenant if is_school else None}

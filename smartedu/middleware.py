@@ -1,10 +1,10 @@
 import uuid
 
-from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape
 
+from .db import current_schema
 from .errors import DomainError, Forbidden, NotFound
 from .logging import bind_school, request_id_var
 
@@ -34,7 +34,7 @@ class LogContextUserMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        bind_school(connection.schema_name)
+        bind_school(current_schema())
         return self.get_response(request)
 
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection
+
+from .db import current_schema
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def progress_publish(
     """Send a progress event to everyone watching ``topic``/``key`` in the current school.
 
     Returns whether the event reached the channel layer; never raises on delivery failure."""
-    schema = schema_name or connection.schema_name
+    schema = schema_name or current_schema()
     return group_send_quietly(
         progress_group(schema, topic, str(key)),
         {"type": "progress.event", "topic": topic, "key": str(key), "payload": payload},

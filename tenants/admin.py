@@ -8,6 +8,7 @@ it is counted by tenants.quotas, never typed in)."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.template.response import TemplateResponse
@@ -202,7 +203,7 @@ class SchoolAdmin(admin.ModelAdmin):
                 "schools": queryset,
                 "form": form,
                 "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
 
@@ -285,7 +286,8 @@ class PlanAdmin(admin.ModelAdmin):
     @admin.display(description="schools", ordering="n_schools")
     def school_count(self, plan: Plan):
         changelist = reverse("admin:tenants_school_changelist") + f"?plan__id__exact={plan.pk}"
-        return format_html('<a href="{}">{}</a>', changelist, plan.n_schools)
+        # n_schools: annotated by get_queryset.
+        return format_html('<a href="{}">{}</a>', changelist, plan.n_schools)  # type: ignore[attr-defined]
 
 
 @admin.register(AIUsage)

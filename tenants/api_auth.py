@@ -2,12 +2,13 @@
 
 from datetime import timedelta
 
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework_api_key.permissions import KeyParser
+
+from smartedu.db import current_schema
 
 from .models import SchoolAPIKey
 
@@ -64,7 +65,7 @@ class SchoolAPIKeyAuthentication(authentication.BaseAuthentication):
             candidate is None
             or school is None
             or candidate.school_id != school.pk
-            or connection.schema_name != school.schema_name
+            or current_schema() != school.schema_name
             or not candidate.is_valid(key)
         ):
             raise exceptions.AuthenticationFailed("Invalid API key.", code="invalid_api_key")

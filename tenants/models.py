@@ -1,8 +1,10 @@
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
 from rest_framework_api_key.models import AbstractAPIKey
+
+from smartedu.db import tenant_connection
 
 from .cloning import schema_clone
 
@@ -41,7 +43,7 @@ class School(TenantMixin):
         ):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
         schema_clone(template, self.schema_name)
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         return True
 
     @property

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from smartedu.db import current_schema
 from smartedu.errors import DomainError
 from smartedu.metrics import ai_tokens_count
 
@@ -85,7 +86,7 @@ def next_reset(now: dt.datetime | None = None) -> dt.datetime:
 
 
 def current_school() -> School:
-    return School.objects.select_related("plan").get(schema_name=connection.schema_name)
+    return School.objects.select_related("plan").get(schema_name=current_schema())
 
 
 def monthly_limit(school: School, kind: str) -> int:

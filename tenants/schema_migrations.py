@@ -26,6 +26,8 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.utils import get_public_schema_name, get_tenant_base_migrate_command_class
 
+from smartedu.db import tenant_connection
+
 # Schemas checked per query: a UNION of this many small index scans stays well under a second.
 CHECK_BATCH = 250
 
@@ -155,7 +157,7 @@ def schools_migrate(
             result = school_schema_migrate(name)
             failed = failed or result.outcome == Outcome.FAILED
             record(result)
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
     elif pending:
         _migrate_in_processes(pending, processes, fail_fast, record)
     run.seconds = time.perf_counter() - started
@@ -178,7 +180,7 @@ def _migrate_in_processes(pending, processes, fail_fast, record) -> None:
 
 _stop_event = None
 # Connections a forked worker found open; held, never used nor closed (see _worker_start).
-_inherited_connections = []
+_inherited_connections: list[object] = []
 
 
 def _worker_start(stop) -> None:
@@ -208,9 +210,9 @@ def school_schema_migrate(schema_name: str) -> SchoolMigration:
     try:
         # The schema's own django_migrations must exist before migrate looks for it, or the
         # search path would find public's (as django-tenants' executors do).
-        connection.set_schema(schema_name, include_public=False)
+        tenant_connection().set_schema(schema_name, include_public=False)
         MigrationRecorder(connection).ensure_schema()
-        connection.set_schema(schema_name)
+        tenant_connection().set_schema(schema_name)
         executor = MigrationExecutor(connection)
         plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
         call_command(
@@ -234,7 +236,7 @@ def school_schema_migrate(schema_name: str) -> SchoolMigration:
             error=f"{where}{message}",
         )
     finally:
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
     return SchoolMigration(
         schema_name,
         Outcome.MIGRATED if plan else Outcome.UP_TO_DATE,

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db.models import QuerySet
 
+from smartedu.db import current_schema
+
 from .models import School, SchoolAPIKey
 
 
@@ -25,4 +27,4 @@ def school_current() -> School | None:
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, School):
         return tenant
-    return School.objects.filter(schema_name=connection.schema_name).first()
+    return School.objects.filter(schema_name=current_schema()).first()

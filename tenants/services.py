@@ -3,7 +3,9 @@ the platform admin, the school admin's pages and the API alike."""
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,7 +13,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
+from smartedu.db import tenant_connection
+
 from .models import Domain, School, SchoolAPIKey
+
+T = TypeVar("T")
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]{1,39}$")
 RESERVED_SLUGS = {"www", "api", "admin", "public", "static", "media", "template", "extensions"}
@@ -80,7 +86,7 @@ def school_provision(*, name: str, slug: str) -> ProvisionedSchool:
 
 def school_delete(school: School) -> None:
     """Drop a school's schema and rows. Irreversible; used for cleanup and erasure."""
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     if school.schema_name and schema_exists(school.schema_name):
         with connection.cursor() as cursor:
             cursor.execute(f'DROP SCHEMA "{school.schema_name}" CASCADE')
@@ -119,7 +125,7 @@ def api_key_create(
         api_key, secret = SchoolAPIKey.objects.create_key(
             name=name.strip()[:50], school=school, scope=scope, created_by=created_by
         )
-    return api_key, secret
+    return cast(SchoolAPIKey, api_key), secret
 
 
 def api_key_revoke(*, school: School, prefix: str) -> SchoolAPIKey:
@@ -130,7 +136,7 @@ def api_key_revoke(*, school: School, prefix: str) -> SchoolAPIKey:
     return api_key
 
 
-def run_in_school(school: School, func, *args, **kwargs):
+def run_in_school(school: School, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``func`` inside the school's schema (for commands and tasks)."""
     with schema_context(school.schema_name):
         return func(*args, **kwargs)

@@ -219,7 +219,7 @@ INVITATION_PROBLEMS = {
 
 
 def _invitation_problem(request, exc: ValidationError):
-    code = exc.error_list[0].code if not hasattr(exc, "error_dict") else "invalid"
+    code = (exc.error_list[0].code if not hasattr(exc, "error_dict") else None) or "invalid"
     message = INVITATION_PROBLEMS.get(code, INVITATION_PROBLEMS["invalid"])
     return render(
         request,

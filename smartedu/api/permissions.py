@@ -42,6 +42,6 @@ class IsSchoolStaffOrScopedKey(BasePermission):
             return True
         self.message = (
             f"Only {_roles_sentence(allowed)} can do this; you are signed in as a "
-            f"{ROLE_NAME.get(role, 'person')}."
+            f"{ROLE_NAME.get(role or '', 'person')}."
         )
         return False

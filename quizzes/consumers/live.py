@@ -291,11 +291,7 @@ class LiveConsumer(GuardedJsonConsumer):
     async def on_command(self, command: HostCommand) -> None:
         ref = command.ref
         if self.role != "host":
-            return await self.send_frame(
-                ErrorFrame(
-                    "host_only", "Only the teacher running the session can do that.", ref=ref
-                )
-            )
+            return await self.send_frame(ErrorFrame("host_only", HOST_ONLY_MESSAGE, ref=ref))
         try:
             changed = await self._db(_command, command, self.session_id, self.scope["user"])
         except LiveRefused as exc:

@@ -6,6 +6,7 @@ consumer (``quizzes.consumers.live``) and the host page's plain forms. Each rais
 import datetime as dt
 import secrets
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -126,8 +127,7 @@ def live_join(session: LiveSession, student: User) -> tuple[LiveParticipant, boo
             if existing is not None:
                 return existing, False
             continue
-        schema = connection.schema_name
-        transaction.on_commit(lambda schema=schema: broadcast_joined(schema, session.pk))
+        transaction.on_commit(partial(broadcast_joined, connection.schema_name, session.pk))
         return participant, True
     raise LiveRefused("busy", "Joining failed; try again.")
 

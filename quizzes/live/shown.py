@@ -9,28 +9,45 @@ wire has always done so: the participant's own line of a reveal or the end, an a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, ClassVar
+
+# Values JSON takes as they are: the common case, checked first.
+_SCALARS = (str, int, float, type(None))
+
+
+@functools.cache
+def _layout(cls: type) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    """A dataclass's field names and those it leaves out while None; None for other types.
+    Cached per class: the answer round trip builds a frame per answer."""
+    if not is_dataclass(cls):
+        return None
+    omit: frozenset[str] = getattr(cls, "OMIT_WHEN_NONE", frozenset())
+    return tuple(f.name for f in fields(cls)), omit
 
 
 def plain(value: Any) -> Any:
     """``value`` as JSON-ready data: dataclasses become dicts (without the fields their
     ``OMIT_WHEN_NONE`` leaves out while None), lists and dicts are walked."""
-    if is_dataclass(value) and not isinstance(value, type):
-        omit: frozenset[str] = getattr(value, "OMIT_WHEN_NONE", frozenset())
-        out = {}
-        for f in fields(value):
-            item = getattr(value, f.name)
-            if item is None and f.name in omit:
-                continue
-            out[f.name] = plain(item)
-        return out
+    if isinstance(value, _SCALARS):
+        return value
     if isinstance(value, list | tuple):
         return [plain(item) for item in value]
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
-    return value
+    layout = _layout(type(value))
+    if layout is None:
+        return value
+    names, omit = layout
+    out = {}
+    for name in names:
+        item = getattr(value, name)
+        if item is None and name in omit:
+            continue
+        out[name] = plain(item)
+    return out
 
 
 def dumps(message: dict[str, Any]) -> str:

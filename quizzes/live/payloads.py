@@ -166,7 +166,8 @@ class ErrorFrame(_Wire, Frame):
 
     ``code`` is stable for clients (the refusal codes of ``LiveRefused``, ``bad_message``,
     ``students_only``, ``host_only``); a refused answer names its ``round``; a message that
-    carried a ``ref`` gets it back. A refused handshake closes after it."""
+    carried a ``ref`` gets it back. A refused handshake closes after it. (Binary, oversized or
+    malformed JSON text gets ``smartedu.consumers``' error, a ``message`` without a ``code``.)"""
 
     OMIT_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"round", "ref"})
     type: ClassVar[str] = "error"

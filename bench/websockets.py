@@ -747,7 +747,7 @@ def live_session_new(seeded: Seeded):
     from django_tenants.utils import schema_context
 
     from accounts.models import User
-    from quizzes.live import live_session_start
+    from quizzes.live.services import live_session_start
     from quizzes.models import Quiz
 
     with schema_context(seeded.schema):

@@ -14,10 +14,10 @@ refused. Every rule lives in ``quizzes.live``; this consumer holds what it needs
   are the fallback a little later (spread out, so a class without its host does not stampede),
   and closing is idempotent.
 
-The message protocol is documented in the README ("Live class sessions")."""
+Every frame it sends or accepts is a dataclass of ``quizzes.live.payloads``; the message
+protocol is documented in the README ("Live class sessions")."""
 
 import asyncio
-import json
 import logging
 import random
 import re
@@ -25,89 +25,69 @@ import time
 from functools import cached_property
 from urllib.parse import parse_qs
 
+from accounts.models import User
 from smartedu.consumers import (
     CLOSE_FORBIDDEN,
     CLOSE_NO_SUCH_TOPIC,
     CLOSE_NOT_SIGNED_IN,
     GuardedJsonConsumer,
 )
+from smartedu.payloads import Frame
 from tenants.realtime import SchoolCalls
 
-from ..live import (
-    NOT_FOUND_MESSAGE,
-    LiveRefused,
-    live_answer,
+from ..live.answers import live_answer_at
+from ..live.groups import live_group, live_host_group, live_participant_group
+from ..live.payloads import (
+    HOST_COMMANDS,
+    MAX_REF_CHARS,
+    AnswerFrame,
+    CloseFrame,
+    CountsFrame,
+    ErrorFrame,
+    HostCommand,
+    NextFrame,
+    PingFrame,
+    PongFrame,
+    StartFrame,
+    StateFrame,
+    StateRequestFrame,
+    ref_valid,
+)
+from ..live.rules import NOT_FOUND_MESSAGE, LiveRefused
+from ..live.selectors import live_counts
+from ..live.services import (
     live_connect,
-    live_counts,
-    live_group,
-    live_host_group,
-    live_participant_group,
-    live_round_cached,
     live_round_close,
     live_round_open_next,
     live_session_end,
-    live_state,
+    live_state_refreshed,
 )
-from ..models import LiveSession
+from ..live.shown import dumps
+from ..live.snapshots import RoundTrack, live_state_tracked
 
 logger = logging.getLogger(__name__)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9-]{1,16}$")
-MAX_REF_CHARS = 40
 COUNT_DEBOUNCE_SECONDS = 0.15
 HOST_CLOSE_GRACE_SECONDS = 0.05
 STUDENT_CLOSE_GRACE_SECONDS = 1.5
 STUDENT_CLOSE_SPREAD_SECONDS = 2.0
-HOST_COMMANDS = ("start", "next", "close", "end")
+HOST_ONLY_MESSAGE = "Only the teacher running the session can do that."
+ANSWER_SHAPE = 'Send {"type": "answer", "round": <question number>, "response": {...}}.'
+UNKNOWN_MESSAGE = (
+    "Unknown message. Send one of: ping, state, answer (students); start, next, close, "
+    "end (the teacher)."
+)
 
 
-# --- database work, run in the school's schema through run_in_school ----------------------
-
-
-def _state(session_id: int, role: str, participant) -> tuple[dict, dict]:
-    """The state message and what the socket tracks of the current round."""
-    session = LiveSession.objects.select_related("quiz__course").get(pk=session_id)
-    state = live_state(session, role=role, participant=participant)
-    track = {"round": None, "position": session.position, "closes_at": None, "open": False}
-    if session.state in (LiveSession.State.QUESTION, LiveSession.State.REVEAL):
-        live_round = live_round_cached(session.pk, session.position)
-        if live_round is not None:
-            track.update(
-                round=live_round.pk,
-                open=session.state == LiveSession.State.QUESTION,
-                closes_at=live_round.closes_at.timestamp() if live_round.closes_at else None,
-            )
-    return state, track
-
-
-def _refreshed_state(session_id: int, role: str, participant):
-    """A state asked for again: a round whose time is up is closed first."""
-    live_round_close(session_id, only_if_due=True)
-    return _state(session_id, role, participant)
-
-
-def _answer(session_id: int, position: int, participant, response, sender: str):
-    live_round = live_round_cached(session_id, position)
-    if live_round is None:
-        raise LiveRefused("not_open", "That question is not open.")
-    return live_answer(live_round, participant, response, sender=sender)
-
-
-def _command(kind: str, session_id: int, user) -> bool:
-    if kind in ("start", "next"):
+def _command(command: HostCommand, session_id: int, user: User) -> bool:
+    """Run a host's command (in the school's schema); whether it changed the session."""
+    if isinstance(command, StartFrame | NextFrame):
         live_round_open_next(session_id, by=user)
         return True
-    if kind == "close":
+    if isinstance(command, CloseFrame):
         return live_round_close(session_id, by=user)
     return live_session_end(session_id, by=user)
-
-
-def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _dumps(payload) -> str:
-    return json.dumps(payload, separators=(",", ":"))
 
 
 # --- one listener per session and server process ------------------------------------------
@@ -228,11 +208,11 @@ class LiveConsumer(GuardedJsonConsumer):
         self.room = live_group(schema, session.pk)
         await _room_join(self.channel_layer, self.room, self)
         await self.accept()
-        await self._send_state(await self._db(_state, session.pk, role, participant))
+        await self._send_state(await self._db(live_state_tracked, session.pk, role, participant))
 
     async def _refuse(self, refusal: LiveRefused) -> None:
         await self.accept()
-        await self.send_json({"type": "error", "code": refusal.code, "message": refusal.message})
+        await self.send_frame(ErrorFrame(refusal.code, refusal.message))
         await self.close(
             code=CLOSE_NO_SUCH_TOPIC if refusal.code == "not_found" else CLOSE_FORBIDDEN
         )
@@ -250,80 +230,77 @@ class LiveConsumer(GuardedJsonConsumer):
     def _db(self) -> SchoolCalls:
         return SchoolCalls(self.scope["schema_name"])
 
-    async def _send_state(self, state_and_track) -> None:
-        state, track = state_and_track
-        self._track(track["round"], track["position"], track["closes_at"], track["open"])
-        await self.send_json(state)
+    async def send_frame(self, frame: Frame) -> None:
+        await self.send_json(frame.as_message())
 
-    async def error(self, code: str, message: str, **extra) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+    async def _send_state(self, state_and_track: tuple[StateFrame, RoundTrack]) -> None:
+        state, track = state_and_track
+        self._track(track.round, track.position, track.closes_at, track.open)
+        await self.send_frame(state)
 
     # --- from the page ---------------------------------------------------------------------
 
     async def receive_json(self, content, **kwargs):
-        kind = content.get("type") if isinstance(content, dict) else None
+        message = content if isinstance(content, dict) else {}
         if self.session_id is None:
             return
-        ref = content.get("ref") if isinstance(content, dict) else None
-        if ref is not None and not (isinstance(ref, str) and len(ref) <= MAX_REF_CHARS):
-            return await self.error(
-                "bad_message", f"A ref is text of at most {MAX_REF_CHARS} characters."
+        ref = message.get("ref")
+        if not ref_valid(ref):
+            return await self.send_frame(
+                ErrorFrame("bad_message", f"A ref is text of at most {MAX_REF_CHARS} characters.")
             )
-        if kind == "ping":
-            return await self.send_json({"type": "pong", "server_time": time.time()})
-        if kind == "state":
+        kind = message.get("type")
+        if kind == PingFrame.type:
+            return await self.send_frame(PongFrame(time.time()))
+        if kind == StateRequestFrame.type:
             return await self._send_state(
-                await self._db(_refreshed_state, self.session_id, self.role, self.participant)
+                await self._db(live_state_refreshed, self.session_id, self.role, self.participant)
             )
-        if kind == "answer":
-            return await self.on_answer(content, ref)
-        if kind in HOST_COMMANDS:
-            return await self.on_command(kind, ref)
-        await self.error(
-            "bad_message",
-            "Unknown message. Send one of: ping, state, answer (students); start, next, close, "
-            "end (the teacher).",
-        )
+        if kind == AnswerFrame.type:
+            return await self.on_answer(message, ref or None)
+        command = HOST_COMMANDS.get(kind) if isinstance(kind, str) else None
+        if command is not None:
+            return await self.on_command(command(ref or None))
+        await self.send_frame(ErrorFrame("bad_message", UNKNOWN_MESSAGE))
 
-    async def on_answer(self, content: dict, ref) -> None:
-        extra = {"ref": ref} if ref else {}
+    async def on_answer(self, message: dict, ref: str | None) -> None:
         if self.role != "student":
-            return await self.error(
-                "students_only", "Only students answer; you are running this session.", **extra
+            return await self.send_frame(
+                ErrorFrame(
+                    "students_only", "Only students answer; you are running this session.", ref=ref
+                )
             )
-        position = content.get("round")
-        if not _is_id(position):
-            return await self.error(
-                "bad_message",
-                'Send {"type": "answer", "round": <question number>, "response": {...}}.',
-                **extra,
-            )
+        answer = AnswerFrame.parse(message, ref)
+        if answer is None:
+            return await self.send_frame(ErrorFrame("bad_message", ANSWER_SHAPE, ref=ref))
         try:
             taken = await self._db(
-                _answer,
+                live_answer_at,
                 self.session_id,
-                position,
+                answer.round,
                 self.participant,
-                content.get("response"),
-                self.channel_name,
+                answer.response,
+                sender=self.channel_name,
             )
         except LiveRefused as exc:
-            return await self.error(exc.code, exc.message, round=position, **extra)
-        await self.send_json({**taken.payload(), **extra})
+            return await self.send_frame(
+                ErrorFrame(exc.code, exc.message, round=answer.round, ref=ref)
+            )
+        await self.send_frame(taken.frame(ref))
 
-    async def on_command(self, kind: str, ref) -> None:
-        extra = {"ref": ref} if ref else {}
+    async def on_command(self, command: HostCommand) -> None:
+        ref = command.ref
         if self.role != "host":
-            return await self.error(
-                "host_only", "Only the teacher running the session can do that.", **extra
-            )
+            return await self.send_frame(ErrorFrame("host_only", HOST_ONLY_MESSAGE, ref=ref))
         try:
-            changed = await self._db(_command, kind, self.session_id, self.scope["user"])
+            changed = await self._db(_command, command, self.session_id, self.scope["user"])
         except LiveRefused as exc:
-            return await self.error(exc.code, exc.message, **extra)
+            return await self.send_frame(ErrorFrame(exc.code, exc.message, ref=ref))
         if not changed:
-            message = "No question is open." if kind == "close" else "The session has ended."
-            await self.error("not_open" if kind == "close" else "finished", message, **extra)
+            if isinstance(command, CloseFrame):
+                await self.send_frame(ErrorFrame("not_open", "No question is open.", ref=ref))
+            else:
+                await self.send_frame(ErrorFrame("finished", "The session has ended.", ref=ref))
 
     # --- from the session's groups ---------------------------------------------------------
 
@@ -347,7 +324,7 @@ class LiveConsumer(GuardedJsonConsumer):
         you = event.get("you")
         if you is not None and self.you_key is not None:
             # The shared text is an object: its closing brace makes room for this page's line.
-            text = f'{text[:-1]},"you":{_dumps(you.get(self.you_key))}}}'
+            text = f'{text[:-1]},"you":{dumps(you.get(self.you_key))}}}'
         await self.send(text_data=text)
 
     # --- timers ----------------------------------------------------------------------------
@@ -395,6 +372,8 @@ class LiveConsumer(GuardedJsonConsumer):
             self.counts_stale = False
             await asyncio.sleep(COUNT_DEBOUNCE_SECONDS)
             counts = await self._db(live_counts, self.session_id, self.position)
-            await self.send_json({"type": "counts", **counts})
+            await self.send_frame(
+                CountsFrame(counts.position, counts.answered, counts.participants)
+            )
             if not self.counts_stale:
                 return

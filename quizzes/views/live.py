@@ -5,7 +5,7 @@
 The pages are shells: the websocket (``quizzes.consumers.live``) fills them in and the host's
 buttons send their commands over it. Every button is also a plain form posting to
 ``live_control``, so the session can be run without the socket too. Every rule is in
-``quizzes.live``."""
+``quizzes.live`` (its services, selectors and snapshots)."""
 
 from django import forms
 from django.contrib import messages
@@ -16,20 +16,16 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..live import (
-    SECONDS_PER_QUESTION_MAX,
-    SECONDS_PER_QUESTION_MIN,
-    LiveRefused,
+from ..live.rules import SECONDS_PER_QUESTION_MAX, SECONDS_PER_QUESTION_MIN, LiveRefused
+from ..live.selectors import live_session_get, live_sessions_running, quiz_question_count
+from ..live.services import (
     live_connect,
     live_round_close,
     live_round_open_next,
     live_session_end,
-    live_session_get,
     live_session_start,
-    live_sessions_running,
-    live_state,
-    quiz_question_count,
 )
+from ..live.snapshots import live_state
 from ..models import LiveSession, Quiz
 from .access import course_quiz, managed_course
 
@@ -120,7 +116,8 @@ def live_host(request, course_id: int, quiz_id: int, session_id: int):
     session = live_session_get(quiz, session_id)
     if session is None:
         raise Http404("No such live session of this quiz.")
-    state = live_state(session, role="host")
+    # The page embeds the state as JSON (json_script) for its first paint.
+    state = live_state(session, role="host").as_message()
     return render(
         request,
         "quizzes/live_host.html",
@@ -202,6 +199,6 @@ def live_play(request, code: str):
             "session": session,
             "participant": participant,
             "ws_path": _ws_path(session),
-            "state": live_state(session, role="student", participant=participant),
+            "state": live_state(session, role="student", participant=participant).as_message(),
         },
     )

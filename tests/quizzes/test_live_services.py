@@ -10,22 +10,19 @@ from django_tenants.utils import schema_context
 
 from courses import services as course_services
 from quizzes import services
-from quizzes.live import (
-    JOIN_CODE_ALPHABET,
-    LiveRefused,
-    end_event,
-    live_answer,
+from quizzes.live.answers import live_answer
+from quizzes.live.rules import JOIN_CODE_ALPHABET, LiveRefused
+from quizzes.live.selectors import live_round_cached, live_session_find
+from quizzes.live.services import (
     live_connect,
     live_join,
-    live_round_cached,
     live_round_close,
     live_round_open_next,
     live_session_end,
-    live_session_find,
     live_session_start,
-    live_state,
-    reveal_event,
 )
+from quizzes.live.shown import plain
+from quizzes.live.snapshots import end_event, live_state, reveal_event
 from quizzes.models import LiveAnswer, LiveParticipant, LiveRound, LiveSession, Quiz
 from quizzes.progress import latest_graded_answers
 
@@ -94,6 +91,12 @@ def _answer(session, student, response, *, seconds: float = 1.0):
     )
 
 
+def _on_the_wire(event) -> tuple[dict, dict]:
+    """A reveal or end event as it goes out: the shared message and each participant's line."""
+    body, you = event
+    return body.as_message(), {key: plain(line) for key, line in you.items()}
+
+
 def _refused(code: str, func, *args, **kwargs) -> LiveRefused:
     with pytest.raises(LiveRefused) as refused:
         func(*args, **kwargs)
@@ -146,7 +149,7 @@ def test_rejoining_finds_the_same_participant_alias_score_and_answer(running, sc
     assert not created and again.pk == first.pk and again.alias == first.alias
     session2, role, participant = live_connect(school_a.student, session.join_code.lower())
     assert (session2.pk, role, participant.pk) == (session.pk, "student", first.pk)
-    state = live_state(session2, role=role, participant=participant)
+    state = live_state(session2, role=role, participant=participant).as_message()
     assert state["you"] == {"participant": first.pk, "alias": first.alias, "score": 1.95, "rank": 1}
     assert state["answer"]["response"] == {"option": _option(session, "Mitochondrion")}
     assert LiveParticipant.objects.filter(session=session).count() == 1
@@ -160,7 +163,7 @@ def test_a_state_asked_for_later_gives_the_score_as_it_stands_not_as_it_was_at_j
     _answer(session, school_a.student, {"option": _option(session, "Mitochondrion")})
     live_round_close(session.pk, by=school_a.teacher)
     session.refresh_from_db()
-    state = live_state(session, role="student", participant=held)
+    state = live_state(session, role="student", participant=held).as_message()
     assert (state["you"]["score"], state["you"]["rank"]) == (1.95, 1)
     assert state["reveal"]["you"]["score"] == 1.95
 
@@ -371,7 +374,7 @@ def test_reveal_counts_each_option_and_gives_the_key_explanation_and_source(
     _answer(session, classmate, {"option": _option(session, "Ribosome")})
     live_round_close(session.pk, by=school_a.teacher)
     session.refresh_from_db()
-    body, you = reveal_event(session, LiveRound.objects.get(session=session))
+    body, you = _on_the_wire(reveal_event(session, LiveRound.objects.get(session=session)))
     results = body["results"]
     options = [(o["text_html"], o["count"], o["percent"], o["correct"]) for o in results["options"]]
     assert options == [
@@ -405,7 +408,7 @@ def test_reveal_of_a_numeric_question_counts_right_and_wrong(running, school_a, 
     _answer(session, classmate, {"value": "90"})
     live_round_close(session.pk, by=school_a.teacher)
     session.refresh_from_db()
-    body, _ = reveal_event(session, LiveRound.objects.get(session=session))
+    body, _ = _on_the_wire(reveal_event(session, LiveRound.objects.get(session=session)))
     results = body["results"]
     assert (results["right"], results["wrong"], results["options"]) == (1, 1, [])
     assert results["correct_answer"] == {"value": 100, "tolerance": 0.5, "unit": "°C"}
@@ -415,7 +418,7 @@ def test_the_open_round_shows_no_key_and_the_state_gives_counts(running, school_
     session = running(("single",))
     live_join(session, classmate)
     _answer(session, classmate, {"option": _option(session, "Nucleus")})
-    state = live_state(session, role="host")
+    state = live_state(session, role="host").as_message()
     assert state["round"]["position"] == 1 and state["reveal"] is None
     assert all(set(o) == {"id", "text_html"} for o in state["round"]["options"])
     assert state["counts"] == {"position": 1, "answered": 1, "participants": 2}
@@ -427,7 +430,7 @@ def test_anonymous_leaderboard_shows_aliases_not_names(running, school_a, classm
     _answer(session, classmate, {"option": _option(session, "Mitochondrion")})
     live_round_close(session.pk, by=school_a.teacher)
     session.refresh_from_db()
-    body, _ = reveal_event(session, LiveRound.objects.get(session=session))
+    body, _ = _on_the_wire(reveal_event(session, LiveRound.objects.get(session=session)))
     names = [entry["name"] for entry in body["leaderboard"]]
     aliases = [
         _participant(session, classmate).alias,
@@ -449,7 +452,7 @@ def test_named_leaderboard_ranks_ties_together_and_the_end_gives_each_their_rank
     _answer(session, classmate, right)
     assert live_session_end(session.pk, by=school_a.teacher)
     session.refresh_from_db()
-    body, you = end_event(session)
+    body, you = _on_the_wire(end_event(session))
     assert [(e["rank"], e["score"]) for e in body["leaderboard"]] == [(1, 1.0), (1, 1.0)]
     assert {e["name"] for e in body["leaderboard"]} == {
         school_a.student.display_name,
@@ -463,7 +466,7 @@ def test_without_a_leaderboard_nobody_gets_a_board_or_a_rank(running, school_a):
     _answer(session, school_a.student, {"option": _option(session, "Mitochondrion")})
     live_round_close(session.pk, by=school_a.teacher)
     session.refresh_from_db()
-    body, you = reveal_event(session, LiveRound.objects.get(session=session))
+    body, you = _on_the_wire(reveal_event(session, LiveRound.objects.get(session=session)))
     assert body["leaderboard"] is None
     assert [line["rank"] for line in you.values()] == [None]
     assert [line["score"] for line in you.values()] == [1.95]

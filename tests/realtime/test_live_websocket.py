@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed
 from accounts import services as account_services
 from courses import services as course_services
 from quizzes import services as quiz_services
-from quizzes.live import live_session_start
+from quizzes.live.services import live_session_start
 from quizzes.models import LiveAnswer, LiveParticipant, LiveSession, Mastery
 from tests.conftest import PASSWORD
 from tests.quizzes.conftest import VALID

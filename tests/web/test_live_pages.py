@@ -7,7 +7,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from quizzes import services
-from quizzes.live import live_session_start
+from quizzes.live.services import live_session_start
 from quizzes.models import LiveParticipant, LiveSession
 from tests.quizzes.conftest import VALID, course_in
 

@@ -35,7 +35,15 @@ class ErrorCode:
     raised_by: str
 
 
-_REGISTRY: dict[str, ErrorCode] = {}
+# (code, raised_by) → entry: two refusals may share a code ("not_open") with their own status.
+_REGISTRY: dict[tuple[str, str], ErrorCode] = {}
+
+
+def register_codes(raised_by: str, codes: Mapping[str, tuple[int, str]]) -> None:
+    """Document codes that are raised outside a DomainError subclass (authentication, the
+    request parser, the framework's own 404 and 405)."""
+    for code, (status, meaning) in codes.items():
+        _REGISTRY[(code, raised_by)] = ErrorCode(code, status, meaning, raised_by)
 
 
 class DomainError(Exception):
@@ -66,10 +74,8 @@ class DomainError(Exception):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for code, (status, meaning) in cls.codes.items():
-            _REGISTRY.setdefault(
-                code, ErrorCode(code, status, meaning, f"{cls.__module__}.{cls.__qualname__}")
-            )
+        if "codes" in cls.__dict__:  # a subclass that only reuses its parent's codes adds none
+            register_codes(f"{cls.__module__}.{cls.__qualname__}", cls.codes)
 
     def headers(self) -> dict[str, str]:
         """HTTP headers the refusal calls for (a 429's ``Retry-After``)."""
@@ -121,16 +127,9 @@ class Unavailable(DomainError):
 
 
 def error_codes() -> list[ErrorCode]:
-    """Every code a DomainError may carry, by code. Importing the apps' error modules first
-    (the API schema and the docs do, through the URLconf) registers theirs."""
-    return sorted(_REGISTRY.values(), key=lambda entry: entry.code)
-
-
-def register_codes(raised_by: str, codes: Mapping[str, tuple[int, str]]) -> None:
-    """Document codes that are raised outside a DomainError subclass (authentication, the
-    request parser, the framework's own 404 and 405)."""
-    for code, (status, meaning) in codes.items():
-        _REGISTRY.setdefault(code, ErrorCode(code, status, meaning, raised_by))
+    """Every code a DomainError may carry, by code then by who raises it. Importing the apps'
+    error modules first (the API schema and the docs do, through the URLconf) registers theirs."""
+    return sorted(_REGISTRY.values(), key=lambda entry: (entry.code, entry.raised_by))
 
 
 register_codes("smartedu.errors.DomainError", DomainError.codes)

@@ -160,7 +160,7 @@ def _join_page(request, *, code: str = "", error: str = "", status: int = 200):
 
 
 def _refusal_status(refusal: LiveRefused) -> int:
-    return 404 if refusal.code == "not_found" else 403
+    return refusal.status
 
 
 @never_cache

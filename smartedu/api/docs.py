@@ -61,7 +61,7 @@ def error_codes_hook(result, generator, request, public):
     detail = result.get("components", {}).get("schemas", {}).get("ErrorDetail")
     if detail is not None:
         code = detail["properties"]["code"]
-        code["enum"] = [entry.code for entry in codes]
+        code["enum"] = sorted({entry.code for entry in codes})
         code["description"] = (
             code.get("description", "")
             + "\n\n"

@@ -143,6 +143,7 @@ async def _publish_twice():
 
 def test_every_code_is_documented_once_with_its_status_and_meaning():
     codes = {entry.code: entry for entry in error_codes()}
+    assert len(error_codes()) == len({(e.code, e.raised_by) for e in error_codes()})
 
     assert codes["quota_exceeded"].status == 429
     assert codes["not_ready_to_publish"].raised_by.endswith("PublishRefused")

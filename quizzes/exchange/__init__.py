@@ -2,7 +2,7 @@
 and GIFT into a course's question bank. Anything a format cannot carry is reported, never
 dropped silently. See ``service`` for the contracts."""
 
-from .common import ImportedQuestion, ImportReport
+from .parsing import ImportedQuestion, ImportReport
 from .service import (
     EXPORT_FORMATS,
     IMPORT_FORMATS,

@@ -13,7 +13,8 @@ from courses.models import Course
 from .. import services
 from ..models import Question, Quiz
 from . import gift, moodle, qti
-from .common import ImportedQuestion, ImportReport, export_items
+from .items import export_items
+from .parsing import ImportedQuestion, ImportReport
 
 EXPORT_FORMATS = {
     "qti": (qti, "application/zip", "-qti21.zip"),

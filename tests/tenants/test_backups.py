@@ -21,7 +21,8 @@ from django_tenants.utils import schema_context
 from ai.retrieval import chunk_search
 from quizzes import services as quiz_services
 from quizzes.attempts import answer_save, attempt_questions, attempt_start, attempt_submit
-from tenants.backups import file_columns, schema_tables, stored_files
+from tenants.backups.schema import file_columns, schema_tables
+from tenants.backups.storage import stored_files
 from tenants.models import AIUsage, School
 from tenants.services import api_key_create
 
@@ -45,7 +46,7 @@ def media(settings, tmp_path) -> Path:
 @pytest.fixture
 def schools_made(committed):
     """Make committed schools with a distinctive name; whatever a test leaves is erased."""
-    from tenants.backups import school_erase
+    from tenants.backups.erase import school_erase
 
     made: list[str] = []
 
@@ -186,7 +187,7 @@ def test_a_school_erased_then_restored_from_its_backup_comes_back_exactly(
 ):
     """What a fresh instance sees: the school is absent, and the archive brings it back under
     its own name, with its partners' keys."""
-    from tenants.backups import school_erase
+    from tenants.backups.erase import school_erase
 
     make, _made = schools_made
     school = make()

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from tenants.backups import school_backup
+from tenants.backups.backup import school_backup
 from tenants.models import Plan, School
 
 

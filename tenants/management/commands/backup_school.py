@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.backups import school_backup
+from tenants.backups.backup import school_backup
 from tenants.management.progress import progress_bar
 from tenants.selectors import school_get
 

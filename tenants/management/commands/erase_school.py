@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.backups import school_erase
+from tenants.backups.erase import school_erase
 from tenants.models import School
 
 

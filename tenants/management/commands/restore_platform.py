@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.backups import school_restore
+from tenants.backups.restore import school_restore
 from tenants.models import Plan
 
 

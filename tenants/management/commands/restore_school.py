@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.backups import read_manifest, school_restore
+from tenants.backups.archive import read_manifest
+from tenants.backups.restore import school_restore
 from tenants.management.progress import progress_bar
 
 

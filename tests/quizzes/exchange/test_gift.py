@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from quizzes.exchange import questions_import, quiz_export
-from quizzes.exchange.gift import escape
+from quizzes.exchange.gift.writer import escape
 from quizzes.models import Question
 
 from .conftest import imported_contents, quiz_contents

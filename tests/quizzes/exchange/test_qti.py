@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 from lxml import etree
 
 from quizzes.exchange import quiz_export
-from quizzes.exchange.qti import CP_NS, LOM_NS, QTI_NS
+from quizzes.exchange.qti.markup import CP_NS, LOM_NS, QTI_NS
 
 from .conftest import QUESTIONS
 

@@ -1,42 +1,28 @@
-"""GIFT, Moodle's plain-text question format (https://docs.moodle.org/en/GIFT_format): export a
-quiz's questions, read a file's questions.
-
-There is no well-kept GIFT parser on PyPI (pygiftparser was last released in 2017), so this is a
-small one written to Moodle's own reader (question/format/gift/format.php): questions are
-separated by blank lines; ``//`` lines are comments (Moodle 3.6+ reads ``[tag:…]`` in them);
-``::title::`` names a question; ``[html]``/``[markdown]``/``[plain]``/``[moodle]`` sets the text
-format; the one ``{…}`` block holds the answers; ``\\`` escapes ``~ = # { } :`` and ``\\n`` is a
-line break. Unlike Moodle it refuses a stray brace or an unclosed title with the line it is on,
-instead of guessing."""
+"""A GIFT file's questions, read for the bank the way Moodle's own reader takes them apart,
+refusing what is not well-formed with the line it is on."""
 
 import re
+from collections.abc import Callable, Iterator
 
 from django.core.exceptions import ValidationError
 
-from ..content import BLANK
-from ..models import Question, Quiz
-from .common import (
+from quizzes.content import BLANK
+from quizzes.models import Question
+
+from ..parsing import (
     MAX_ANSWERS,
-    ExportItem,
-    Losses,
     ParsedQuestion,
     choice_losses,
-    common_losses,
-    format_fraction,
-    format_number,
     guess_text_kind,
     html_to_text,
     is_full_credit,
     numeric_key,
-    tag_strings,
     tags_from_strings,
     too_many_answers,
     too_many_questions,
     typed_answer_losses,
 )
 
-FORMAT_NAME = "GIFT"
-_SPECIALS = "~=#{}:"
 # Escaped characters stand in as private-use characters while the question is taken apart, as
 # Moodle does with its "&&058;" placeholders.
 _ESCAPES = {
@@ -55,131 +41,6 @@ _WEIGHT_RE = re.compile(r"^%(-?\d+(?:\.\d*)?)%")
 _FORMAT_RE = re.compile(r"^\[(html|moodle|plain|markdown)\]")
 _TAG_RE = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f])+)\]")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
-
-
-# --- export -----------------------------------------------------------------------------------
-
-
-def escape(text: str) -> str:
-    """Text as GIFT writes it: the backslash and ``~ = # { } :`` escaped, line breaks as
-    ``\\n``."""
-    text = (text or "").replace("\r", "").replace("\\", "\\\\")
-    for char in _SPECIALS:
-        text = text.replace(char, "\\" + char)
-    return text.replace("\n", "\\n")
-
-
-def _feedback(text: str) -> str:
-    return "#" + escape(text) if text else ""
-
-
-def _tag_comment(item: ExportItem, losses: Losses) -> str:
-    tags = []
-    for value in tag_strings(item):
-        if re.search(r"[<>`]", value):
-            losses.add(
-                "GIFT tags cannot hold < > or `; those characters were left out", item.position
-            )
-            value = re.sub(r"[<>`]", "", value)
-        tags.append("[tag:" + value.replace("]", "\\]") + "]")
-    return "// " + " ".join(tags) + "\n" if tags else ""
-
-
-def _answers_block(item: ExportItem, losses: Losses) -> str:
-    explanation = "####" + escape(item.explanation) if item.explanation else ""
-    if item.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
-        correct = sum(1 for o in item.options if o.get("correct"))
-        share = format_fraction(100.0 / max(correct, 1))
-        lines = []
-        for option in item.options:
-            if item.kind == Question.Kind.SINGLE:
-                mark = "=" if option.get("correct") else "~"
-            else:
-                mark = f"~%{share}%" if option.get("correct") else f"~%-{share}%"
-            lines.append(
-                "\t" + mark + escape(option["text"]) + _feedback(option.get("feedback", ""))
-            )
-        if explanation:
-            lines.append("\t" + explanation)
-        return "{\n" + "\n".join(lines) + "\n}"
-    if item.kind == Question.Kind.TRUE_FALSE:
-        key = next((o["id"] for o in item.options if o.get("correct")), "true")
-        return "{" + ("TRUE" if key == "true" else "FALSE") + explanation + "}"
-    if item.kind in (Question.Kind.SHORT_ANSWER, Question.Kind.FILL_BLANK):
-        accepted = item.answer.get("accepted", [])
-        if item.answer.get("case_sensitive"):
-            losses.add(
-                "GIFT cannot mark a short answer case-sensitive; Moodle will accept any case",
-                item.position,
-            )
-        if any("->" in a for a in accepted):
-            losses.add(
-                "An accepted answer contains “->”, which GIFT readers take for a matching question",
-                item.position,
-            )
-        return "{" + " ".join("=" + escape(a) for a in accepted) + explanation + "}"
-    # numeric
-    if item.answer.get("unit"):
-        losses.add(
-            "GIFT has no units; the unit is lost (add it to the question text): "
-            f"“{item.answer['unit']}”",
-            item.position,
-        )
-    value = format_number(item.answer["value"])
-    tolerance = format_number(item.answer.get("tolerance") or 0)
-    return "{#" + value + ":" + tolerance + explanation + "}"
-
-
-def export(quiz: Quiz, items: list[ExportItem]) -> tuple[bytes, list[str]]:
-    """The quiz as GIFT text (UTF-8) and what it could not carry."""
-    losses = Losses()
-    title = " ".join(quiz.title.split())
-    out = [
-        f"// SmartEdu quiz: {title} ({len(items)} questions)\n",
-        "$CATEGORY: $course$/top/" + title.replace("/", "//") + "\n",
-    ]
-    for item in items:
-        common_losses(losses, item, FORMAT_NAME)
-        if abs(item.points - 1) > 1e-9:
-            losses.add(
-                "GIFT has no points; Moodle gives each imported question a mark of 1", item.position
-            )
-        if item.tags:
-            losses.add(
-                "Topic, objective and difficulty are written as tag comments (// [tag:…]), "
-                "which Moodle 3.6 and later reads and other GIFT readers ignore",
-                item.position,
-            )
-        block = _answers_block(item, losses)
-        head = f"// question: {item.question_id}  name: {item.title}\n" + _tag_comment(item, losses)
-        head += "::" + escape(item.title) + "::[markdown]"
-        if item.kind == Question.Kind.FILL_BLANK and BLANK in item.stem:
-            before, _, after = item.stem.partition(BLANK)
-            # Text after the braces makes it a "missing word" question; an escaped line break
-            # keeps one that ends in its blank from reading as a plain short answer.
-            out.append(head + escape(before) + block + (escape(after) or "\\n") + "\n")
-        else:
-            out.append(head + escape(item.stem) + block + "\n")
-    unkept = []
-    if quiz.time_limit_minutes:
-        unkept.append(f"time limit ({quiz.time_limit_minutes} min)")
-    if quiz.shuffle_questions or quiz.shuffle_options:
-        unkept.append("shuffling")
-    if quiz.attempts_allowed != 1:
-        unkept.append(f"attempts allowed ({quiz.attempts_allowed or 'unlimited'})")
-    if quiz.opens_at or quiz.closes_at:
-        unkept.append("opening and closing dates")
-    if quiz.description:
-        unkept.append("the quiz description")
-    unkept.append(f"when feedback is shown ({quiz.get_show_feedback_display().lower()})")
-    losses.add(
-        "GIFT carries questions only; these quiz settings are not exported: " + ", ".join(unkept)
-    )
-    return "\n".join(out).encode("utf-8"), losses.lines()
-
-
-# --- import -----------------------------------------------------------------------------------
-
 
 _ESCAPE_RE = re.compile(r"\\([\\:#={}~n])")
 _RESTORE_TABLE = str.maketrans(_RESTORE)
@@ -220,7 +81,7 @@ def _weight(raw: str, default: float) -> tuple[float, str]:
 class _Block:
     """One question's lines, with the file line numbers they came from."""
 
-    def __init__(self, lines: list[tuple[int, str]]):
+    def __init__(self, lines: list[tuple[int, str]]) -> None:
         self.comments = [line.strip() for _, line in lines if line.strip().startswith("//")]
         body = [(n, line.strip()) for n, line in lines if not line.strip().startswith("//")]
         self.category = ""
@@ -237,7 +98,7 @@ class _Block:
         return ValidationError(f"line {self.line_at(offset)}: {message}")
 
 
-def _blocks(text: str):
+def _blocks(text: str) -> Iterator[_Block]:
     """The file's blank-line separated blocks, lazily (a huge file stops at the question cap)."""
     current = []
     for number, line in enumerate(text.split("\n"), start=1):
@@ -331,13 +192,13 @@ def _read_block(block: _Block, number: int) -> ParsedQuestion:
         parsed.source_type = "match"
         return parsed.skip("Not supported: a matching question (=… -> …).")
     else:
-        key_text, *feedback = answer_text.split("#", 2)
+        key_text, *feedback_parts = answer_text.split("#", 2)
         if key_text.strip() in _TRUE_FALSE:
             parsed.source_type = "truefalse"
             parsed.kind = Question.Kind.TRUE_FALSE
             key = "true" if _TRUE_FALSE[key_text.strip()] else "false"
             parsed.options = [{"id": key, "correct": True}]
-            if any(_restore(f).strip() for f in feedback):
+            if any(_restore(f).strip() for f in feedback_parts):
                 parsed.warnings.append("The feedback on True and False is not kept.")
         else:
             parsed.source_type = "shortanswer"
@@ -345,7 +206,9 @@ def _read_block(block: _Block, number: int) -> ParsedQuestion:
     return parsed
 
 
-def _read_short_answer(answer_text: str, parsed: ParsedQuestion, text_of) -> None:
+def _read_short_answer(
+    answer_text: str, parsed: ParsedQuestion, text_of: Callable[[str], str]
+) -> None:
     parsed.kind = guess_text_kind(parsed.stem)
     parts = [p.strip() for p in answer_text.split("=")]
     if parts and not parts[0]:
@@ -421,7 +284,8 @@ def parse(data: bytes, *, max_questions: int) -> tuple[list[ParsedQuestion], lis
     except UnicodeDecodeError:
         raise ValidationError("The file is not UTF-8 text; save it as UTF-8 and retry.") from None
     text = _PRIVATE_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    questions, categories = [], []
+    questions: list[ParsedQuestion] = []
+    categories: list[str] = []
     for block in _blocks(text):
         if block.category:
             categories.append(block.category)

@@ -1,19 +1,21 @@
-"""What the exchange formats share: the question as exported, the question as parsed from a
-file, the reports, safe XML parsing, HTML reduced to the bank's text, and tags."""
+"""What every import shares: the question as parsed from a file (``ParsedQuestion``), the import
+report, safe XML parsing, HTML reduced to the bank's text, tags read back into topic, objective
+and difficulty, and the losses the bank's question kinds impose."""
 
 import re
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from lxml import etree
 
-from ..models import Difficulty, Question, Quiz, QuizItem
-from ..rendering import clean_text
+from quizzes.models import Difficulty, Question
+from quizzes.rendering import clean_text
 
-# The bank's tags travel as "name:value" tags where a format has free tags (Moodle XML, GIFT).
-TAG_NAMES = ("topic", "objective", "difficulty")
-MOODLE_TAG_MAX_CHARS = 50  # Moodle's TAG_MAX_LENGTH; longer tags are cut on import there
+from .items import TAG_NAMES, format_fraction, format_number
+
 BLANK_RE = re.compile(r"_{3,}")
 # More answers than this in one question is not a question the bank could hold (2 to 8 options);
 # stopping early keeps a hostile file from costing minutes.
@@ -31,134 +33,6 @@ def too_many_answers() -> str:
     return f"It has more than {MAX_ANSWERS} answers; the bank holds 2 to 8 options per question."
 
 
-# --- the question as exported -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExportItem:
-    """One question of a quiz, in quiz order, with its current version's content."""
-
-    position: int  # 1-based, as the quiz shows it
-    question_id: int
-    kind: str
-    stem: str
-    options: list
-    answer: dict
-    explanation: str
-    topic: str
-    objective: str
-    difficulty: str
-    points: float
-    has_source: bool
-
-    @property
-    def title(self) -> str:
-        words = " ".join(self.stem.split())
-        label = self.topic or (words[:60] + ("…" if len(words) > 60 else ""))
-        return f"{self.position}. {label}"
-
-    @property
-    def tags(self) -> list[tuple[str, str]]:
-        return [(name, getattr(self, name)) for name in TAG_NAMES if getattr(self, name)]
-
-
-def export_items(quiz: Quiz) -> list[ExportItem]:
-    """The quiz's questions in QuizItem order, each with its current version. Raises
-    ValidationError for a quiz without questions (an empty package helps nobody)."""
-    rows = (
-        QuizItem.objects.filter(quiz=quiz)
-        .select_related("question__current_version")
-        .order_by("position", "id")
-    )
-    items = []
-    for row in rows:
-        question, version = row.question, row.question.current_version
-        if version is None:
-            continue
-        items.append(
-            ExportItem(
-                position=len(items) + 1,
-                question_id=question.pk,
-                kind=question.kind,
-                stem=version.stem,
-                options=list(version.options or []),
-                answer=dict(version.answer or {}),
-                explanation=version.explanation,
-                topic=question.topic,
-                objective=question.objective,
-                difficulty=question.difficulty,
-                points=float(row.points),
-                has_source=bool(
-                    question.source_quote
-                    or question.source_page
-                    or question.source_material_id
-                    or question.source_chunk_id
-                ),
-            )
-        )
-    if not items:
-        raise ValidationError("The quiz has no questions to export.")
-    return items
-
-
-class Losses:
-    """Export warnings, one line per kind of loss, naming the questions it concerns:
-    ``add(message, 3)`` then ``add(message, 5)`` give one line, "message (questions 3, 5).";
-    ``add(message)`` without a question is about the quiz."""
-
-    def __init__(self):
-        self._lines: OrderedDict[str, list[int]] = OrderedDict()
-
-    def add(self, message: str, position: int | None = None) -> None:
-        positions = self._lines.setdefault(message, [])
-        if position is not None and position not in positions:
-            positions.append(position)
-
-    def lines(self) -> list[str]:
-        out = []
-        for message, positions in self._lines.items():
-            if not positions:
-                out.append(message if message.endswith(".") else message + ".")
-                continue
-            which = "question" if len(positions) == 1 else "questions"
-            out.append(f"{message} ({which} {', '.join(map(str, positions))}).")
-        return out
-
-
-def common_losses(losses: Losses, item: ExportItem, fmt_name: str) -> None:
-    """Losses every format shares."""
-    if item.has_source:
-        losses.add(
-            "Source citations (material, page, quoted passage) are not carried: "
-            f"{fmt_name} has no field for them",
-            item.position,
-        )
-    if item.kind in (Question.Kind.SHORT_ANSWER, Question.Kind.FILL_BLANK):
-        losses.add(
-            "Typed answers: SmartEdu ignores surrounding punctuation, a leading article and extra "
-            f"spaces when it compares them; {fmt_name} readers compare the accepted answers as "
-            "written, so add any variants you want to accept",
-            item.position,
-        )
-
-
-def format_number(value: float) -> str:
-    """A number as formats write it: no trailing ".0", no exponent for ordinary sizes."""
-    value = float(value)
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    return repr(value)
-
-
-def format_fraction(value: float) -> str:
-    """A Moodle grade fraction in percent, 7 significant figures like Moodle writes them."""
-    text = f"{value:.5f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-# --- the question as parsed from a file -------------------------------------------------------
-
-
 @dataclass
 class ParsedQuestion:
     """A question read from a file, before the bank's checks. ``skip_reason`` set: it is not
@@ -170,10 +44,10 @@ class ParsedQuestion:
     source_type: str
     kind: str = ""
     stem: str = ""
-    options: list = field(default_factory=list)
-    answer: dict = field(default_factory=dict)
+    options: list[dict[str, Any]] = field(default_factory=list)
+    answer: dict[str, Any] = field(default_factory=dict)
     explanation: str = ""
-    tags: dict = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
     skip_reason: str = ""
     warnings: list[str] = field(default_factory=list)
 
@@ -213,7 +87,7 @@ class ImportReport:
     def question_ids(self) -> list[int]:
         return [q.question_id for q in self.questions if q.question_id is not None]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "format": self.format,
             "imported": self.imported,
@@ -280,8 +154,8 @@ _BLOCK_END_RE = re.compile(r"</(p|div|h[1-6]|li|tr|blockquote|pre|ul|ol|table)\s
 _LIST_ITEM_RE = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
 
 
-def _markdown_emphasis(mark: str):
-    def replace(match: re.Match) -> str:
+def _markdown_emphasis(mark: str) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
         inner = match.group(2)
         return f"{mark}{inner.strip()}{mark}" if inner.strip() else inner
 
@@ -321,17 +195,20 @@ def html_to_text(html: str, warnings: list[str], *, html_spacing: bool = True) -
 # --- tags -------------------------------------------------------------------------------------
 
 
-def tag_strings(item: ExportItem) -> list[str]:
-    return [f"{name}:{value}" for name, value in item.tags]
+def _max_length(name: str) -> int:
+    """How long the bank's ``name`` field (topic, objective) may be."""
+    model_field = Question._meta.get_field(name)
+    assert isinstance(model_field, models.CharField) and model_field.max_length is not None
+    return model_field.max_length
 
 
-def tags_from_strings(raw_tags: list[str], warnings: list[str]) -> dict:
+def tags_from_strings(raw_tags: list[str], warnings: list[str]) -> dict[str, str]:
     """The bank's topic/objective/difficulty from a format's free tags: "topic:…",
     "objective:…", "difficulty:…"; a bare "easy"/"medium"/"hard" is a difficulty; the first
     other bare tag becomes the topic when there is none. The rest are reported."""
-    tags: dict = {}
-    unused = []
-    limits = {name: Question._meta.get_field(name).max_length for name in ("topic", "objective")}
+    tags: dict[str, str] = {}
+    unused: list[str] = []
+    limits = {name: _max_length(name) for name in ("topic", "objective")}
     for raw in raw_tags:
         text = " ".join(str(raw or "").split())
         if not text:

@@ -1,42 +1,29 @@
-"""Moodle XML (https://docs.moodle.org/en/Moodle_XML_format): export a quiz's questions, read a
-file's questions.
+"""A Moodle XML file's questions, read for the bank: HTML reduced to the bank's text, the
+question types the bank holds, and what it cannot keep of each question reported."""
 
-Text goes out as Markdown (``format="markdown"``, which Moodle renders), so what a teacher wrote
-comes back unchanged; HTML coming in is reduced to the bank's text. The bank's topic, objective
-and difficulty travel as ``topic:…``, ``objective:…`` and ``difficulty:…`` tags. A multiple-answer
-question's fractions follow SmartEdu's grading: each correct option 100/n, each wrong option
-−100/n (n correct options), which are grades Moodle accepts for n up to 7."""
-
-import re
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from lxml import etree
 
-from ..models import Question, Quiz
-from .common import (
+from quizzes.models import Question
+
+from ..items import format_fraction, format_number
+from ..parsing import (
     MAX_ANSWERS,
-    MOODLE_TAG_MAX_CHARS,
-    ExportItem,
-    Losses,
     ParsedQuestion,
     choice_losses,
-    common_losses,
-    format_fraction,
-    format_number,
     guess_text_kind,
     html_to_text,
     is_full_credit,
     numeric_key,
     parse_xml_safely,
-    tag_strings,
     tags_from_strings,
     too_many_answers,
     too_many_questions,
     typed_answer_losses,
 )
 
-FORMAT_NAME = "Moodle XML"
-TEXT_FORMAT = "markdown"
 SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical"}
 UNSUPPORTED = {
     "essay": "an essay (graded by hand)",
@@ -66,148 +53,17 @@ KINDS_SUPPORTED_TEXT = (
 )
 
 
-# --- export -----------------------------------------------------------------------------------
-
-
-def _text_element(parent, tag: str, text: str, *, fmt: str | None = TEXT_FORMAT):
-    element = etree.SubElement(parent, tag)
-    if fmt:
-        element.set("format", fmt)
-    etree.SubElement(element, "text").text = text or ""
-    return element
-
-
-def _simple(parent, tag: str, value: str):
-    etree.SubElement(parent, tag).text = value
-    return parent
-
-
-def _answer(parent, fraction: float, text: str, feedback: str = "", fmt=TEXT_FORMAT):
-    answer = etree.SubElement(parent, "answer", fraction=format_fraction(fraction))
-    if fmt:
-        answer.set("format", fmt)
-    etree.SubElement(answer, "text").text = text
-    _text_element(answer, "feedback", feedback)
-    return answer
-
-
-def _question_element(root, item: ExportItem, qtype: str):
-    question = etree.SubElement(root, "question", type=qtype)
-    _text_element(question, "name", item.title, fmt=None)
-    _text_element(question, "questiontext", item.stem)
-    _text_element(question, "generalfeedback", item.explanation)
-    _simple(question, "defaultgrade", format_number(item.points))
-    _simple(question, "penalty", "0")
-    _simple(question, "hidden", "0")
-    return question
-
-
-def _tags(question, item: ExportItem, losses: Losses) -> None:
-    strings = tag_strings(item)
-    if not strings:
-        return
-    tags = etree.SubElement(question, "tags")
-    for value in strings:
-        _text_element(tags, "tag", value, fmt=None)
-        if len(value) > MOODLE_TAG_MAX_CHARS:
-            losses.add(
-                f"Moodle cuts tags at {MOODLE_TAG_MAX_CHARS} characters; a long topic or "
-                "objective tag will be shortened when Moodle imports it",
-                item.position,
-            )
-
-
-def export(quiz: Quiz, items: list[ExportItem]) -> tuple[bytes, list[str]]:
-    """The quiz as Moodle XML bytes and what it could not carry."""
-    losses = Losses()
-    root = etree.Element("quiz")
-    # An XML comment may not hold "--" (nor end with "-"): runs of dashes become one.
-    title = re.sub(r"-{2,}", "-", quiz.title).rstrip("-")
-    root.append(etree.Comment(f" SmartEdu quiz: {title} "))
-    category = etree.SubElement(root, "question", type="category")
-    # Moodle writes a "/" inside a category name as "//".
-    _text_element(category, "category", "$course$/top/" + quiz.title.replace("/", "//"), fmt=None)
-    if quiz.description:
-        _text_element(category, "info", quiz.description)
-    for item in items:
-        common_losses(losses, item, FORMAT_NAME)
-        if item.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
-            question = _question_element(root, item, "multichoice")
-            single = item.kind == Question.Kind.SINGLE
-            _simple(question, "single", "true" if single else "false")
-            _simple(question, "shuffleanswers", "true" if quiz.shuffle_options else "false")
-            _simple(question, "answernumbering", "abc")
-            correct = sum(1 for o in item.options if o.get("correct"))
-            share = 100.0 / max(correct, 1)
-            for option in item.options:
-                if single:
-                    fraction = 100.0 if option.get("correct") else 0.0
-                else:
-                    fraction = share if option.get("correct") else -share
-                _answer(question, fraction, option["text"], option.get("feedback", ""))
-        elif item.kind == Question.Kind.TRUE_FALSE:
-            question = _question_element(root, item, "truefalse")
-            key = next((o["id"] for o in item.options if o.get("correct")), "true")
-            for value in ("true", "false"):
-                _answer(question, 100.0 if key == value else 0.0, value, fmt="moodle_auto_format")
-        elif item.kind in (Question.Kind.SHORT_ANSWER, Question.Kind.FILL_BLANK):
-            question = _question_element(root, item, "shortanswer")
-            _simple(question, "usecase", "1" if item.answer.get("case_sensitive") else "0")
-            for accepted in item.answer.get("accepted", []):
-                _answer(question, 100.0, accepted, fmt="moodle_auto_format")
-        elif item.kind == Question.Kind.NUMERIC:
-            question = _question_element(root, item, "numerical")
-            answer = _answer(
-                question, 100.0, format_number(item.answer["value"]), fmt="moodle_auto_format"
-            )
-            _simple(answer, "tolerance", format_number(item.answer.get("tolerance") or 0))
-            unit = item.answer.get("unit") or ""
-            if unit:
-                units = etree.SubElement(question, "units")
-                unit_el = etree.SubElement(units, "unit")
-                _simple(unit_el, "multiplier", "1")
-                _simple(unit_el, "unit_name", unit)
-            # Units optional and not graded, shown after the answer box.
-            _simple(question, "unitgradingtype", "0")
-            _simple(question, "unitpenalty", "0")
-            _simple(question, "showunits", "3")
-            _simple(question, "unitsleft", "0")
-        else:  # pragma: no cover - every kind is handled above
-            continue
-        _tags(question, item, losses)
-    unkept = []
-    if quiz.time_limit_minutes:
-        unkept.append(f"time limit ({quiz.time_limit_minutes} min)")
-    if quiz.shuffle_questions:
-        unkept.append("shuffled question order")
-    if quiz.attempts_allowed != 1:
-        unkept.append(f"attempts allowed ({quiz.attempts_allowed or 'unlimited'})")
-    if quiz.opens_at or quiz.closes_at:
-        unkept.append("opening and closing dates")
-    unkept.append(f"when feedback is shown ({quiz.get_show_feedback_display().lower()})")
-    losses.add(
-        "Quiz settings are not part of Moodle XML, a question-bank format: "
-        + ", ".join(unkept)
-        + " must be set on the Moodle quiz (option shuffling is kept per question)"
-    )
-    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return data, losses.lines()
-
-
-# --- import -----------------------------------------------------------------------------------
-
-
-def _own_text(element) -> str:
+def _own_text(element: etree._Element) -> str:
     text = element.find("text")
     return (text.text if text is not None else element.text) or ""
 
 
-def _child_text(element, path: str) -> str:
+def _child_text(element: etree._Element, path: str) -> str:
     found = element.find(path)
     return "" if found is None else _own_text(found)
 
 
-def _rich_text(element, path: str, warnings: list[str]) -> str:
+def _rich_text(element: etree._Element, path: str, warnings: list[str]) -> str:
     """A Moodle text field reduced to the bank's text, by its ``format``."""
     found = element.find(path)
     if found is None:
@@ -230,7 +86,7 @@ def _number(text: str) -> float | None:
     return value if value == value and value not in (float("inf"), float("-inf")) else None
 
 
-def _fraction(answer, line: int | None) -> float:
+def _fraction(answer: etree._Element, line: int | None) -> float:
     raw = answer.get("fraction", "0")
     value = _number(raw)
     if value is None:
@@ -238,7 +94,9 @@ def _fraction(answer, line: int | None) -> float:
     return value
 
 
-def _answers(question, warnings: list[str], *, rich: bool = True) -> list[tuple[str, float, str]]:
+def _answers(
+    question: etree._Element, warnings: list[str], *, rich: bool = True
+) -> list[tuple[str, float, str]]:
     out = []
     for answer in question.findall("answer"):
         fmt = (answer.get("format") or ("html" if rich else "plain_text")).lower()
@@ -253,7 +111,7 @@ def _answers(question, warnings: list[str], *, rich: bool = True) -> list[tuple[
     return out
 
 
-def _general_losses(question, parsed: ParsedQuestion) -> None:
+def _general_losses(question: etree._Element, parsed: ParsedQuestion) -> None:
     grade = _number(question.findtext("defaultgrade") or "1")
     if grade is not None and abs(grade - 1) > 1e-9:
         parsed.warnings.append(
@@ -283,7 +141,7 @@ def _general_losses(question, parsed: ParsedQuestion) -> None:
         )
 
 
-def _read_choice(question, parsed: ParsedQuestion) -> None:
+def _read_choice(question: etree._Element, parsed: ParsedQuestion) -> None:
     single = (question.findtext("single") or "true").strip().lower() in ("true", "1")
     answers = _answers(question, parsed.warnings)
     parsed.kind = Question.Kind.SINGLE if single else Question.Kind.MULTIPLE
@@ -296,7 +154,7 @@ def _read_choice(question, parsed: ParsedQuestion) -> None:
     choice_losses(parsed, answers, single=single)
 
 
-def _read_true_false(question, parsed: ParsedQuestion) -> None:
+def _read_true_false(question: etree._Element, parsed: ParsedQuestion) -> None:
     parsed.kind = Question.Kind.TRUE_FALSE
     key = None
     feedback = False
@@ -313,7 +171,7 @@ def _read_true_false(question, parsed: ParsedQuestion) -> None:
     parsed.options = [{"id": key, "correct": True}]
 
 
-def _read_short_answer(question, parsed: ParsedQuestion) -> None:
+def _read_short_answer(question: etree._Element, parsed: ParsedQuestion) -> None:
     parsed.kind = guess_text_kind(parsed.stem)
     accepted, dropped, feedback = [], [], False
     for text, fraction, fb in _answers(question, parsed.warnings, rich=False):
@@ -336,7 +194,7 @@ def _read_short_answer(question, parsed: ParsedQuestion) -> None:
     }
 
 
-def _read_numeric(question, parsed: ParsedQuestion) -> None:
+def _read_numeric(question: etree._Element, parsed: ParsedQuestion) -> None:
     parsed.kind = Question.Kind.NUMERIC
     keys, others = [], []
     for answer in question.findall("answer"):
@@ -372,7 +230,7 @@ def _read_numeric(question, parsed: ParsedQuestion) -> None:
     parsed.answer = {"value": value, "tolerance": tolerance, "unit": unit}
 
 
-READERS = {
+READERS: dict[str, Callable[[etree._Element, ParsedQuestion], None]] = {
     "multichoice": _read_choice,
     "truefalse": _read_true_false,
     "shortanswer": _read_short_answer,
@@ -390,7 +248,9 @@ def parse(data: bytes, *, max_questions: int) -> tuple[list[ParsedQuestion], lis
             f"line {root.sourceline}: not a Moodle XML file: the root element is "
             f"<{root.tag}>, not <quiz>."
         )
-    questions, file_warnings, categories = [], [], []
+    questions: list[ParsedQuestion] = []
+    file_warnings: list[str] = []
+    categories: list[str] = []
     for element in root:
         if not isinstance(element.tag, str):
             continue

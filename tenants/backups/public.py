@@ -1,0 +1,102 @@
+"""The school's rows in the public schema (school, plan, domains, API keys, AI usage): as JSON for
+an archive, and back onto a restored school."""
+
+from typing import Any
+
+from tenants.models import AIUsage, Domain, Plan, School, SchoolAPIKey
+
+
+def public_rows(school: School, *, with_api_keys: bool = True) -> dict[str, Any]:
+    public: dict[str, Any] = {
+        "school": {
+            "schema_name": school.schema_name,
+            "name": school.name,
+            "is_suspended": school.is_suspended,
+            "suspended_reason": school.suspended_reason,
+            "suspended_at": school.suspended_at.isoformat() if school.suspended_at else None,
+            "created_at": school.created_at.isoformat(),
+            "plan": (
+                {
+                    "name": school.plan.name,
+                    "monthly_generated_questions": school.plan.monthly_generated_questions,
+                    "monthly_tutor_questions": school.plan.monthly_tutor_questions,
+                }
+                if school.plan
+                else None
+            ),
+        },
+        "domains": [
+            {"domain": d.domain, "is_primary": d.is_primary}
+            for d in Domain.objects.filter(tenant=school).order_by("domain")
+        ],
+        "ai_usage": [
+            {
+                "month": u.month.isoformat(),
+                "generated_questions": u.generated_questions,
+                "tutor_questions": u.tutor_questions,
+                "prompt_tokens": u.prompt_tokens,
+                "completion_tokens": u.completion_tokens,
+            }
+            for u in AIUsage.objects.filter(school=school).order_by("month")
+        ],
+    }
+    if with_api_keys:
+        # Keys are stored hashed; the hash travels so a restored school's partners keep working.
+        public["api_keys"] = [
+            {
+                "id": k.id,
+                "prefix": k.prefix,
+                "hashed_key": k.hashed_key,
+                "name": k.name,
+                "revoked": k.revoked,
+                "expiry_date": k.expiry_date.isoformat() if k.expiry_date else None,
+                "created": k.created.isoformat(),
+                "scope": k.scope,
+                "created_by": k.created_by,
+                "last_used_at": k.last_used_at.isoformat() if k.last_used_at else None,
+            }
+            for k in SchoolAPIKey.objects.filter(school=school).order_by("created")
+        ]
+    return public
+
+
+def public_rows_restore(school: School, public: dict[str, Any], *, carry_api_keys: bool) -> int:
+    from datetime import date, datetime
+
+    saved = public["school"]
+    plan = saved.get("plan")
+    if plan:
+        school.plan, _ = Plan.objects.get_or_create(
+            name=plan["name"],
+            defaults={
+                "monthly_generated_questions": plan["monthly_generated_questions"],
+                "monthly_tutor_questions": plan["monthly_tutor_questions"],
+            },
+        )
+    school.is_suspended = saved["is_suspended"]
+    school.suspended_reason = saved["suspended_reason"]
+    school.suspended_at = (
+        datetime.fromisoformat(saved["suspended_at"]) if saved["suspended_at"] else None
+    )
+    school.save(update_fields=["plan", "is_suspended", "suspended_reason", "suspended_at"])
+    for usage in public["ai_usage"]:
+        AIUsage.objects.create(
+            school=school, **{**usage, "month": date.fromisoformat(usage["month"])}
+        )
+    if not carry_api_keys:
+        return 0
+    for key in public.get("api_keys", []):
+        SchoolAPIKey.objects.create(
+            school=school,
+            **{
+                **key,
+                "expiry_date": (
+                    datetime.fromisoformat(key["expiry_date"]) if key["expiry_date"] else None
+                ),
+                "created": datetime.fromisoformat(key["created"]),
+                "last_used_at": (
+                    datetime.fromisoformat(key["last_used_at"]) if key["last_used_at"] else None
+                ),
+            },
+        )
+    return len(public.get("api_keys", []))

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from smartedu.db import tenant_connection
 from tenants.models import School
 
 from .archive import FORMAT, Progress, add_bytes, quiet
@@ -63,7 +64,7 @@ def school_backup(school: School, output: Path, *, progress: Progress = quiet) -
     rows_total = 0
     files_total = 0
     bytes_total = 0
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     with tarfile.open(partial, "w:gz") as archive:
         # One snapshot for every table, so rows that point at each other agree.
         with transaction.atomic():

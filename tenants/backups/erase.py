@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import connection
 
+from smartedu.db import tenant_connection
 from tenants.models import School
 
 from .storage import remove_empty_folders, storage_prefix, stored_files
@@ -34,7 +34,7 @@ def school_erase(school: School) -> ErasureSummary:
     schema = school.schema_name
     if school.is_template or schema == "public":
         raise ValidationError(f"{schema!r} is not a school and cannot be erased.")
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     files = 0
     for name in list(stored_files(schema)):
         default_storage.delete(name)

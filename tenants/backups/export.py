@@ -7,6 +7,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from smartedu.db import tenant_connection
 from tenants.models import School
 
 from .archive import Progress, quiet
@@ -28,7 +29,7 @@ def school_export(school: School, output: Path, *, progress: Progress = quiet) -
     counts: dict[str, int] = {}
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django_tenants.utils import schema_exists
 
+from smartedu.db import tenant_connection
 from tenants.models import School
 
 from .archive import Progress, member_bytes, quiet, read_manifest
@@ -51,7 +52,7 @@ def school_restore(
     manifest = read_manifest(path)
     original = manifest["school"]["schema_name"]
     slug = (slug or original).strip().lower()
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     if School.objects.filter(schema_name=slug).exists() or schema_exists(slug):
         raise ValidationError(
             f"A school named {slug!r} already exists. Restore under another name with --as, "
@@ -118,13 +119,13 @@ def school_restore(
                 files_total += 1
                 progress(f"file {target}")
         except Exception:
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             for stored in list(stored_files(slug)):
                 default_storage.delete(stored)
             remove_empty_folders(storage_prefix(slug))
             school_delete(school)
             raise
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     return RestoreSummary(
         school,
         len(manifest["tables"]),

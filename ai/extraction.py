@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from .sniffing import PDFIUM_LOCK, MaterialRejected, pdf_open_error, read_text, text_encoding
+from courses.sniffing.pdf import PDFIUM_LOCK, pdf_open_error
+from courses.sniffing.rejection import MaterialRejected
+from courses.sniffing.text import read_text, text_encoding
 
 logger = logging.getLogger(__name__)
 

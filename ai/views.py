@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.models import Course, Material
+from courses.sniffing.rejection import MaterialRejected
 from tenants.quotas import QuotaExceeded
 
 from . import selectors
@@ -111,8 +112,6 @@ def _material_context(request, course: Course, can_manage: bool) -> dict:
 
 
 def _upload(request, course: Course, files) -> list[UploadResult]:
-    from .sniffing import MaterialRejected
-
     results = []
     for upload in files:
         filename = getattr(upload, "name", "") or "upload"

@@ -20,11 +20,12 @@ from ai import tutor
 from courses import selectors as course_selectors
 from courses.models import Course, Material
 from courses.services import materials as material_services
-from quizzes.api.serializers import QuotaErrorSerializer
+from courses.sniffing.rejection import MaterialRejected
 from smartedu.api.docs import error_responses
 from smartedu.api.errors import material_rejected_error
 from smartedu.api.pagination import StandardPagination, paginated_response
 from smartedu.api.permissions import is_api_key
+from smartedu.api.serializers import QuotaErrorSerializer
 
 from .serializers import (
     ChunkOutputSerializer,
@@ -136,8 +137,6 @@ class CourseMaterialListApi(APIView):
         course = _managed_course(request, course_id)
         data = MaterialUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        from ai.sniffing import MaterialRejected
-
         try:
             results = material_services.material_upload_all(
                 course=course,

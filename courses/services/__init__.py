@@ -5,6 +5,7 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -265,9 +266,10 @@ def roster_import_create(*, filename: str, content: bytes, created_by: User) -> 
     roster_import = RosterImport.objects.create(
         filename=filename[:255], csv_text=text, created_by=created_by
     )
-    from ..tasks import import_roster
-
-    transaction.on_commit(lambda: import_roster.delay(roster_import.pk))
+    # By name: courses.tasks calls these services, so they never import it back.
+    transaction.on_commit(
+        lambda: current_app.send_task("courses.tasks.import_roster", args=[roster_import.pk])
+    )
     return roster_import
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from .extraction import Section
+from .extraction.common import Section
 
 # The tokenizer counts a "word" longer than this (base64, a run of symbols) as one unknown token
 # whatever its length, so such words are cut into pieces of this many characters to keep every

@@ -5,6 +5,7 @@ from smartedu.consumers import CLOSE_FORBIDDEN, CLOSE_NOT_SIGNED_IN, GuardedJson
 from tenants.realtime import run_in_school
 
 from .tasks import tutor_group
+from .tutor.payloads import AskedFrame, AskFrame, PingFrame, PongFrame, RefusedFrame
 
 
 def _course_for(user, course_id: int):
@@ -19,7 +20,7 @@ def _course_for(user, course_id: int):
 def _record_question(user, course_id: int, question: str) -> int:
     from courses.selectors import course_get_for
 
-    from .tutor import tutor_turn_create
+    from .tutor.services import tutor_turn_create
 
     course = course_get_for(user, course_id)
     return tutor_turn_create(course=course, asked_by=user, question=question).pk
@@ -38,7 +39,7 @@ class TutorConsumer(GuardedJsonConsumer):
     Client → server: ``{"type": "ask", "question": "..."}`` and ``{"type": "ping"}``.
     Server → client: ``asked`` (the turn id), then for that turn ``sources``, ``delta``…,
     ``reset`` (discard streamed text), ``done`` or ``error``; ``pong``; ``error`` for a bad
-    message (the connection stays open)."""
+    message (the connection stays open). The frames are ai.tutor.payloads."""
 
     course_id: int
     groups_joined: list[str]
@@ -58,11 +59,14 @@ class TutorConsumer(GuardedJsonConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def send_error(self, message: str) -> None:
+        await self.send_json(RefusedFrame(message=message).as_message())
+
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "ping":
-            return await self.send_json({"type": "pong"})
-        if kind != "ask":
+        if kind == PingFrame.type:
+            return await self.send_json(PongFrame().as_message())
+        if kind != AskFrame.type:
             return await self.send_error('Send {"type": "ask", "question": "..."}.')
         question = content.get("question")
         if not isinstance(question, str):
@@ -86,7 +90,7 @@ class TutorConsumer(GuardedJsonConsumer):
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined.append(group)
         await self.send_json(
-            {"type": "asked", "turn": turn_id, "question": " ".join(question.split())}
+            AskedFrame(turn=turn_id, question=" ".join(question.split())).as_message()
         )
         await run_in_school(schema, _queue_answer, turn_id)
 

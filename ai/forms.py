@@ -1,4 +1,5 @@
-"""Forms of the material and tutor pages; what a file may be is decided by ai.sniffing."""
+"""Forms of the material and tutor pages; what a file may be is decided by
+courses.sniffing."""
 
 from django import forms
 from django.conf import settings

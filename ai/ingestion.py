@@ -95,7 +95,7 @@ def material_extract(material_id: int, *, report: Report) -> Material | None:
     handed to embedding; an interrupted extraction runs again and inserts only missing chunks.
     A file that stopped the worker INGEST_MAX_EXTRACTION_ATTEMPTS times is failed, so a poison
     file never blocks the queue."""
-    from .extraction import ExtractionError, ExtractionReport
+    from .extraction.common import ExtractionError, ExtractionReport
     from .isolation import extract_isolated
 
     material = Material.objects.select_related("course").filter(pk=material_id).first()

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from django.conf import settings
 
 from .chunking import ChunkDraft
-from .extraction import ExtractionError, ExtractionReport
+from .extraction.common import ExtractionError, ExtractionReport
 
 OUT_OF_MEMORY = 3
 

@@ -132,8 +132,9 @@ def _tutor_emitter(turn_id: int):
     group = tutor_group(connection.schema_name, turn_id)
 
     def emit(event: dict) -> None:
-        # The answer is saved either way; a page that missed events fetches it.
-        group_send_quietly(group, {"type": "tutor.event", "event": {**event, "turn": turn_id}})
+        # The answer is saved either way; a page that missed events fetches it. Every frame
+        # (ai.tutor.payloads) already names its turn.
+        group_send_quietly(group, {"type": "tutor.event", "event": event})
 
     return emit
 
@@ -148,16 +149,16 @@ def _tutor_emitter(turn_id: int):
 )
 def answer_tutor_question(turn_id: int) -> str:
     """Answer one tutor question, streaming the answer to the asker's websocket."""
-    from . import tutor
+    from .tutor import services as tutor_services
 
     emit = _tutor_emitter(turn_id)
     try:
-        turn = tutor.tutor_answer(turn_id, emit=emit)
+        turn = tutor_services.tutor_answer(turn_id, emit=emit)
     except (OperationalError, InterfaceError):
         raise
     except Exception:
         logger.exception("Tutor turn %s crashed", turn_id)
-        tutor.tutor_turn_fail(
+        tutor_services.tutor_turn_fail(
             turn_id, reason="The tutor could not answer this time. Please ask again.", emit=emit
         )
         return "failed"

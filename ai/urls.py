@@ -2,18 +2,18 @@
 
 from django.urls import path
 
-from . import views
+from .views import materials, tutor
 
 app_name = "ai"
 
 urlpatterns = [
-    path("materials/", views.material_list, name="materials"),
-    path("materials/<int:material_id>/", views.material_detail, name="material"),
-    path("materials/<int:material_id>/row/", views.material_row, name="material_row"),
-    path("materials/<int:material_id>/retry/", views.material_retry, name="material_retry"),
-    path("materials/<int:material_id>/delete/", views.material_delete, name="material_delete"),
-    path("tutor/", views.tutor, name="tutor"),
-    path("tutor/turns/<int:turn_id>/", views.tutor_turn, name="tutor_turn"),
-    path("tutor/traces/", views.tutor_traces, name="tutor_traces"),
-    path("tutor/traces/<int:turn_id>/", views.tutor_trace, name="tutor_trace"),
+    path("materials/", materials.material_list, name="materials"),
+    path("materials/<int:material_id>/", materials.material_detail, name="material"),
+    path("materials/<int:material_id>/row/", materials.material_row, name="material_row"),
+    path("materials/<int:material_id>/retry/", materials.material_retry, name="material_retry"),
+    path("materials/<int:material_id>/delete/", materials.material_delete, name="material_delete"),
+    path("tutor/", tutor.tutor, name="tutor"),
+    path("tutor/turns/<int:turn_id>/", tutor.tutor_turn, name="tutor_turn"),
+    path("tutor/traces/", tutor.tutor_traces, name="tutor_traces"),
+    path("tutor/traces/<int:turn_id>/", tutor.tutor_trace, name="tutor_trace"),
 ]

@@ -22,7 +22,7 @@ import _corpus
 
 def passages(count: int) -> list[str]:
     from ai.chunking import chunk_sections, token_counter
-    from ai.extraction import Section
+    from ai.extraction.common import Section
 
     text = _corpus.paragraphs()
     sections = (Section(page=None, heading="", text=p) for p in text * 4)

@@ -5,7 +5,7 @@ from django.db import InterfaceError, OperationalError
 
 from smartedu.progress import progress_publish
 
-from . import services
+from .services import rosters
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +29,12 @@ def import_roster(self, roster_import_id: int) -> dict:
     Idempotent: a finished import is left as it is, an interrupted one converges on re-run."""
     report = lambda payload: progress_publish(TOPIC, roster_import_id, payload)  # noqa: E731
     try:
-        roster_import = services.roster_import_run(roster_import_id, report_progress=report)
+        roster_import = rosters.roster_import_run(roster_import_id, report_progress=report)
     except (OperationalError, InterfaceError):
         raise  # retried by autoretry_for
     except Exception:
         # A time limit or a bug must not leave the import "running" forever.
-        services.roster_import_fail(
+        rosters.roster_import_fail(
             roster_import_id,
             reason=(
                 "The import stopped unexpectedly. Rows already applied are kept; uploading the "

@@ -16,15 +16,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ai import selectors as ai_selectors
-from ai import tutor
+from ai.tutor import services as tutor_services
+from ai.tutor.payloads import tutor_turn_payload
 from courses import selectors as course_selectors
 from courses.models import Course, Material
 from courses.services import materials as material_services
-from quizzes.api.serializers import QuotaErrorSerializer
+from courses.sniffing.rejection import MaterialRejected
 from smartedu.api.docs import error_responses
 from smartedu.api.errors import material_rejected_error
 from smartedu.api.pagination import StandardPagination, paginated_response
 from smartedu.api.permissions import is_api_key
+from smartedu.api.serializers import QuotaErrorSerializer
 
 from .serializers import (
     ChunkOutputSerializer,
@@ -136,8 +138,6 @@ class CourseMaterialListApi(APIView):
         course = _managed_course(request, course_id)
         data = MaterialUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        from ai.sniffing import MaterialRejected
-
         try:
             results = material_services.material_upload_all(
                 course=course,
@@ -286,23 +286,23 @@ class CourseTutorApi(APIView):
         course = course_selectors.course_get_for(request.user, course_id)
         data = TutorQuestionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        turn = tutor.tutor_turn_create(
+        turn = tutor_services.tutor_turn_create(
             course=course,
             asked_by=_caller(request),
             question=data.validated_data["question"],
             via="api",
         )
         try:
-            turn = tutor.tutor_answer(turn.pk, emit=lambda event: None)
+            turn = tutor_services.tutor_answer(turn.pk, emit=lambda event: None)
         except Exception as exc:
             # The same policy as the websocket's task: record the failure, never leave the turn
             # "answering" forever.
             logger.exception("Tutor turn %s failed", turn.pk)
-            tutor.tutor_turn_fail(
+            tutor_services.tutor_turn_fail(
                 turn.pk, reason=TutorUnavailable.default_detail, emit=lambda event: None
             )
             raise TutorUnavailable() from exc
-        return Response(TutorAnswerSerializer(tutor.tutor_turn_payload(turn)).data)
+        return Response(TutorAnswerSerializer(tutor_turn_payload(turn)).data)
 
 
 class CourseTutorTurnListApi(APIView):

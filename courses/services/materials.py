@@ -1,4 +1,5 @@
-"""Writes on course material: upload, retry, delete. Ingestion itself lives in ai.ingestion."""
+"""Writes on course material: upload, retry, delete. Ingestion itself lives in ai.ingestion, above
+this app: it is queued by task name once the write commits, never imported."""
 
 import logging
 import os
@@ -7,6 +8,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -15,6 +17,8 @@ from django.utils import timezone
 from accounts.models import User
 
 from ..models import Course, Material
+from ..sniffing.inspection import material_inspect
+from ..sniffing.rejection import MaterialRejected
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +53,10 @@ def material_upload(
 ) -> tuple[Material, bool]:
     """Check an uploaded file and queue its ingestion; returns (material, created).
 
-    Raises ai.sniffing.MaterialRejected (a code and a sentence for the teacher) before anything
-    is stored when the file is empty, too big, of an unsupported type, password-protected,
-    malformed or a zip bomb. The same content uploaded again to the same course returns the
-    existing material, so ingestion never doubles its chunks."""
-    from ai.sniffing import material_inspect
-
+    Raises courses.sniffing.rejection.MaterialRejected (a code and a sentence for the teacher)
+    before anything is stored when the file is empty, too big, of an unsupported type,
+    password-protected, malformed or a zip bomb. The same content uploaded again to the same
+    course returns the existing material, so ingestion never doubles its chunks."""
     filename = os.path.basename(getattr(upload, "name", "") or "upload")[:255]
     with _local_path(upload) as path:
         inspection = material_inspect(path, filename)
@@ -84,10 +86,14 @@ def material_upload(
     return material, True
 
 
-def _queue_extraction(material: Material) -> None:
-    from ai.tasks import extract_material
+# The ingestion task lives in ai (above courses): queued by name, routed by smartedu.celery, and
+# the tenant-aware Celery app adds the school's schema header.
+EXTRACT_TASK = "ai.tasks.extract_material"
 
-    transaction.on_commit(lambda: extract_material.delay(material.pk))
+
+def _queue_extraction(material: Material) -> None:
+    material_id = material.pk
+    transaction.on_commit(lambda: current_app.send_task(EXTRACT_TASK, args=[material_id]))
 
 
 def material_retry(material: Material) -> Material:
@@ -129,11 +135,9 @@ def material_upload_all(
     content already in the course) or none is stored. Returns (material, created) per file, in
     order.
 
-    Raises ai.sniffing.MaterialRejected for the first file refused, with ``filename`` set on it;
-    the materials of the files before it are rolled back and their stored bytes deleted, and no
-    ingestion is queued for them."""
-    from ai.sniffing import MaterialRejected
-
+    Raises courses.sniffing.rejection.MaterialRejected for the first file refused, with
+    ``filename`` set on it; the materials of the files before it are rolled back and their stored
+    bytes deleted, and no ingestion is queued for them."""
     results: list[tuple[Material, bool]] = []
     try:
         with transaction.atomic():

@@ -71,7 +71,7 @@ def _django_validation_payload(exc: DjangoValidationError) -> dict:
     }
 
 
-# Why ai.sniffing refused an uploaded file → the HTTP status; every other reason is a 400.
+# Why courses.sniffing refused an uploaded file → the HTTP status; every other reason is a 400.
 MATERIAL_REJECTED_STATUS = {
     "too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "unsupported_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
@@ -79,8 +79,9 @@ MATERIAL_REJECTED_STATUS = {
 
 
 def material_rejected_error(exc, *, filename: str | None = None) -> exceptions.APIException:
-    """The API error for an ai.sniffing.MaterialRejected: its code, its sentence (prefixed by
-    the file's name when several files were sent) and the status its reason calls for."""
+    """The API error for a courses.sniffing.rejection.MaterialRejected: its code, its sentence
+    (prefixed by the file's name when several files were sent) and the status its reason calls
+    for."""
     message = f"{filename}: {exc.message}" if filename else exc.message
     error = exceptions.APIException(message, code=exc.code)
     error.status_code = MATERIAL_REJECTED_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST)
@@ -136,7 +137,7 @@ class DomainAPIError(exceptions.APIException):
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         exc = DomainAPIError(exc)
-    elif _is_instance_of_loaded(exc, "ai.sniffing", "MaterialRejected"):
+    elif _is_instance_of_loaded(exc, "courses.sniffing.rejection", "MaterialRejected"):
         exc = material_rejected_error(exc)
     elif _is_instance_of_loaded(exc, "quizzes.attempts", "AttemptRefused"):
         exc = attempt_refused_error(exc)

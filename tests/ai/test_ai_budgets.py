@@ -10,13 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from ai import tutor
 from ai.generation.service import (
     generation_job_create,
     generation_job_fail,
     generation_job_run,
 )
 from ai.models import GenerationJob, TutorTurn
+from ai.tutor import services as tutor
 from courses.models import Material
 from tenants.models import AIUsage, Plan
 from tenants.quotas import (

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from ai.chunking import ChunkDraft, chunk_sections, token_counter
-from ai.extraction import Section, extract_sections
+from ai.extraction import extract_sections
+from ai.extraction.common import Section
 
 from . import samples
 

@@ -12,7 +12,8 @@ import zipfile
 
 import pytest
 
-from ai.extraction import ExtractionError, ExtractionReport, Section, extract_sections
+from ai.extraction import extract_sections
+from ai.extraction.common import ExtractionError, ExtractionReport, Section
 
 from . import samples
 
@@ -361,7 +362,8 @@ MEMORY_PROBE = textwrap.dedent(
     import json, resource, sys
 
     from ai.chunking import chunk_sections
-    from ai.extraction import ExtractionReport, extract_sections
+    from ai.extraction import extract_sections
+    from ai.extraction.common import ExtractionReport
 
     def peak_mb():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -398,7 +400,7 @@ def test_a_2000_page_pdf_is_extracted_and_chunked_in_bounded_memory(tmp_path):
 
 
 def test_pdfium_hyphen_marks_and_soft_hyphens_at_line_ends_join_words():
-    from ai.extraction import pdf_page_text
+    from ai.extraction.pdf import pdf_page_text
 
     raw = "Plants store sugar in chloro\x02\r\nplasts and mito\u00ad\r\nchondria burn it."
 

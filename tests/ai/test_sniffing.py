@@ -10,7 +10,8 @@ import zipfile
 
 import pytest
 
-from ai.sniffing import MaterialRejected, material_inspect
+from courses.sniffing.inspection import material_inspect
+from courses.sniffing.rejection import MaterialRejected
 
 from . import samples
 

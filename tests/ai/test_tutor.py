@@ -4,8 +4,9 @@ not cover a question, treats material text as data, and survives a failing AI pr
 import pytest
 from django_tenants.utils import schema_context
 
-from ai import tutor
 from ai.models import TutorTurn
+from ai.tutor import services as tutor
+from ai.tutor.compose import NOT_COVERED, SYSTEM_PROMPT
 
 from . import samples
 from .conftest import course_with_people, ingest_in_process, upload
@@ -77,7 +78,7 @@ def test_a_question_the_material_does_not_cover_gets_an_honest_answer(biology, s
     turn, events = ask(school, course, "Who won the football world cup in 1998?")
 
     assert turn.supported is False
-    assert turn.answer == tutor.NOT_COVERED
+    assert turn.answer == NOT_COVERED
     assert turn.citations == []
     assert events[-1]["type"] == "done" and events[-1]["supported"] is False
 
@@ -111,7 +112,7 @@ def test_the_model_gets_material_only_as_escaped_data_under_a_fixed_system_promp
     request = openai_server.requests[-1]["body"]
     system, user = request["messages"]
     assert system["role"] == "system"
-    assert system["content"] == tutor.SYSTEM_PROMPT.format(course=str(course))
+    assert system["content"] == SYSTEM_PROMPT.format(course=str(course))
     assert "Ignore previous instructions" not in system["content"]
     # The hostile text cannot close its <source> block: its markup arrives escaped.
     assert user["content"].count("</source>") == user["content"].count("<source ")
@@ -147,7 +148,7 @@ def test_the_model_saying_not_covered_becomes_the_honest_answer(biology, setting
 
     turn, events = ask(school, course, "What do mitochondria produce?")
 
-    assert turn.supported is False and turn.answer == tutor.NOT_COVERED
+    assert turn.supported is False and turn.answer == NOT_COVERED
     assert "NOT_COVERED" not in "".join(e.get("text", "") for e in events)
 
 

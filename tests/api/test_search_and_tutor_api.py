@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from ai import tutor
 from ai.models import TutorTurn
+from ai.tutor.compose import NOT_COVERED
 from courses import services as course_services
 from courses.models import Course, Material
 from tests.ai import samples
@@ -230,7 +230,7 @@ def test_the_tutor_says_when_the_material_does_not_cover_a_question(library, com
     body = response.json()
     assert (body["supported"], body["answer"], body["citations"], body["state"]) == (
         False,
-        tutor.NOT_COVERED,
+        NOT_COVERED,
         [],
         "done",
     )

@@ -11,7 +11,7 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from ai import tutor
+from ai.tutor import services as tutor
 from tests.ai import samples
 from tests.ai.conftest import ingest_in_process, upload
 

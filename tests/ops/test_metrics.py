@@ -17,8 +17,8 @@ from django_tenants.utils import schema_context
 from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import ConnectionClosed
 
-from ai import tutor
 from ai.generation.service import generation_job_create, generation_job_fail
+from ai.tutor import services as tutor
 from courses import services as course_services
 from courses.models import Material
 from smartedu.celery import app

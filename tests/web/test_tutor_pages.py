@@ -14,8 +14,9 @@ from django.utils.html import escape
 from django_tenants.utils import schema_context
 
 from accounts import services as account_services
-from ai import tutor
 from ai.models import TutorTurn
+from ai.tutor import services as tutor
+from ai.tutor.compose import NOT_COVERED
 from courses import services as course_services
 from tests.ai import samples
 from tests.ai.conftest import ingest_in_process, upload
@@ -88,7 +89,7 @@ def test_student_sees_own_questions_newest_first_with_clickable_citations(classr
     assert f'data-quote="{escape(citation["quote"])}"' in html
     not_covered = re.search(rf'<li class="([^"]+)" id="turn-{off_topic.pk}"', html).group(1)
     assert "turn--not-covered" in not_covered
-    assert f"Not in the course material {escape(tutor.NOT_COVERED)}" in text(response)
+    assert f"Not in the course material {escape(NOT_COVERED)}" in text(response)
     assert f'data-ws-path="/ws/courses/{course.pk}/tutor/"' in html
 
 

@@ -69,7 +69,6 @@ from .quizzes import (
     QuizQuestionsOrderInputSerializer,
     QuizUpdateInputSerializer,
 )
-from .quota import QuotaErrorDetailSerializer, QuotaErrorSerializer
 from .students import (
     StudentQuizDetailSerializer,
     StudentQuizSerializer,
@@ -111,8 +110,6 @@ __all__ = [
     "ImportInputSerializer",
     "ImportedQuestionSerializer",
     "ImportReportSerializer",
-    "QuotaErrorDetailSerializer",
-    "QuotaErrorSerializer",
     "AttemptAnswerInputSerializer",
     "AttemptStateSerializer",
     "AttemptSubmittedSerializer",

@@ -9,8 +9,7 @@ from rest_framework.exceptions import APIException, PermissionDenied
 from courses import selectors as course_selectors
 from courses.models import Course
 from smartedu.api.permissions import is_api_key
-
-from ..serializers import QuotaErrorSerializer
+from smartedu.api.serializers import QuotaErrorSerializer
 
 GENERATION_TAGS = ["Generation"]
 BANK_TAGS = ["Question bank"]

@@ -1,12 +1,6 @@
-"""Pages of course material and the tutor: upload and live ingestion, the extracted-text viewer,
-the student's tutor and the teacher's traces.
+"""The material pages: upload and live ingestion, the list, one row, retry, delete and the
+extracted-text viewer."""
 
-Thin on purpose: who may see a course comes from ``courses.selectors`` (always as the asking
-person), writes go through ``courses.services`` and ``ai.tutor``, reads through
-``ai.selectors``. Every material or turn id is looked up inside the course in the URL, so an id
-from another course (or school) is a 404."""
-
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -25,28 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.models import Course, Material
-from tenants.quotas import QuotaExceeded
+from courses.sniffing.rejection import MaterialRejected
 
-from . import selectors
-from .forms import MaterialUploadForm
-from .models import TutorTurn
+from .. import selectors
+from ..forms import MaterialUploadForm
+from .common import _managed_course, _visible_course
 
 CHUNKS_PER_PAGE = 25
-TRACES_PER_PAGE = 50
-HISTORY_LENGTH = 30
-_CITATION_RE = re.compile(r"\[(\d{1,2})\]")
-
-
-def _visible_course(request, course_id: int) -> Course:
-    return course_selectors.course_get_for(request.user, course_id)
-
-
-def _managed_course(request, course_id: int) -> Course:
-    """404 when the person cannot see the course, 403 when they can see but not manage it."""
-    course = _visible_course(request, course_id)
-    if not course_selectors.can_manage_course(request.user, course):
-        raise PermissionDenied("Only the course's teachers and the school's admins can do this.")
-    return course
 
 
 def _course_material(request, course: Course, material_id: int, *, can_manage: bool) -> Material:
@@ -61,9 +39,6 @@ def _course_material(request, course: Course, material_id: int, *, can_manage: b
 
 def _wants_json(request) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
-
-
-# --- materials -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -111,8 +86,6 @@ def _material_context(request, course: Course, can_manage: bool) -> dict:
 
 
 def _upload(request, course: Course, files) -> list[UploadResult]:
-    from .sniffing import MaterialRejected
-
     results = []
     for upload in files:
         filename = getattr(upload, "name", "") or "upload"
@@ -263,148 +236,4 @@ def material_detail(request, course_id: int, material_id: int):
             "target": target,
             "outline": outline,
         },
-    )
-
-
-# --- tutor ---------------------------------------------------------------------------------
-
-
-def _answer_parts(turn: TutorTurn) -> list[dict]:
-    """The answer split into text and citation markers, so the template can turn ``[n]`` into
-    a button without ever marking material text safe."""
-    by_n = {c.get("n"): c for c in turn.citations or []}
-    parts, last = [], 0
-    for match in _CITATION_RE.finditer(turn.answer or ""):
-        citation = by_n.get(int(match.group(1)))
-        if citation is None:
-            continue
-        if match.start() > last:
-            parts.append({"text": turn.answer[last : match.start()]})
-        parts.append({"citation": citation})
-        last = match.end()
-    if last < len(turn.answer or ""):
-        parts.append({"text": turn.answer[last:]})
-    return parts
-
-
-def _material_url(course: Course, citation: dict) -> str:
-    url = reverse(
-        "ai:material", kwargs={"course_id": course.pk, "material_id": citation["material_id"]}
-    )
-    return f"{url}?chunk={citation['chunk_id']}#chunk-{citation['chunk_id']}"
-
-
-def _with_links(course: Course, turn: TutorTurn) -> TutorTurn:
-    for citation in turn.citations or []:
-        if citation.get("material_id") and citation.get("chunk_id"):
-            citation["href"] = _material_url(course, citation)
-    turn.parts = _answer_parts(turn)
-    return turn
-
-
-def _queue_answer(turn_id: int) -> None:
-    from .tasks import answer_tutor_question
-
-    # Questions jump ahead of embedding batches waiting on the same queue (as over the socket).
-    transaction.on_commit(lambda: answer_tutor_question.apply_async((turn_id,), priority=0))
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
-def tutor(request, course_id: int):
-    """Ask the course tutor. The page talks to the tutor over a websocket; without scripts the
-    form posts the question, which a worker answers, and the page lists it."""
-    course = _visible_course(request, course_id)
-    error, question = "", ""
-    if request.method == "POST":
-        from .tutor import tutor_turn_create
-
-        question = request.POST.get("question", "")
-        try:
-            turn = tutor_turn_create(
-                course=course, asked_by=request.user, question=question, via="web"
-            )
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        except QuotaExceeded as exc:
-            error = exc.message
-        else:
-            _queue_answer(turn.pk)
-            messages.success(request, "Your question was sent; the answer appears below.")
-            return redirect("ai:tutor", course_id=course.pk)
-    turns = [
-        _with_links(course, turn)
-        for turn in selectors.tutor_turn_list(course, asked_by=request.user)[:HISTORY_LENGTH]
-    ]
-    return render(
-        request,
-        "ai/tutor.html",
-        {
-            "course": course,
-            "can_manage": course_selectors.can_manage_course(request.user, course),
-            "turns": turns,
-            "error": error,
-            "question": question,
-            "material_url_base": reverse("ai:materials", kwargs={"course_id": course.pk}),
-            "max_question_chars": settings.TUTOR_MAX_QUESTION_CHARS,
-        },
-        status=400 if error else 200,
-    )
-
-
-@never_cache
-@login_required
-@require_GET
-def tutor_turn(request, course_id: int, turn_id: int):
-    """One of the asker's own turns as JSON: what the page fetches when its socket dropped
-    while an answer was on its way."""
-    from .tutor import tutor_turn_payload
-
-    course = _visible_course(request, course_id)
-    turn = selectors.tutor_turn_get(course, turn_id, asked_by=request.user)
-    if turn is None:
-        return JsonResponse({"error": "No such question."}, status=404)
-    payload = tutor_turn_payload(turn)
-    if turn.state == TutorTurn.State.FAILED:
-        payload["error"] = turn.error or "The tutor could not answer this time. Please ask again."
-    for citation in payload["citations"]:
-        if citation.get("material_id") and citation.get("chunk_id"):
-            citation["href"] = _material_url(course, citation)
-    return JsonResponse(payload)
-
-
-@login_required
-@require_GET
-def tutor_traces(request, course_id: int):
-    course = _managed_course(request, course_id)
-    page = Paginator(selectors.tutor_turn_list(course), TRACES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "ai/tutor_traces.html", {"course": course, "page": page})
-
-
-@login_required
-@require_GET
-def tutor_trace(request, course_id: int, turn_id: int):
-    course = _managed_course(request, course_id)
-    turn = selectors.tutor_turn_get(course, turn_id)
-    if turn is None:
-        raise Http404("No such tutor question in this course.")
-    _with_links(course, turn)
-    cited = {c.get("chunk_id"): c.get("n") for c in turn.citations or []}
-    retrieved = []
-    for rank, hit in enumerate(turn.retrieved or [], start=1):
-        retrieved.append(
-            {
-                **hit,
-                "rank": rank,
-                "cited_as": cited.get(hit.get("chunk_id")),
-                "href": _material_url(course, hit) if hit.get("material_id") else "",
-            }
-        )
-    return render(
-        request,
-        "ai/tutor_trace.html",
-        {"course": course, "turn": turn, "retrieved": retrieved},
     )

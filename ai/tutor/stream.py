@@ -1,0 +1,105 @@
+"""Step 3: the answer, streamed to the asker as it is written.
+
+A language model writes it when one is configured (held back while it may still turn out to be
+the NOT_COVERED sentinel); when none is, or it fails, the offline answerer quotes the sources.
+Runs without a database connection: the caller released it before, the turn is written after."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from .compose import (
+    NOT_COVERED,
+    NOT_COVERED_SENTINEL,
+    OFFLINE_PROVIDER,
+    clean_citations,
+    offline_answer,
+    tutor_messages,
+)
+from .payloads import DeltaFrame, ResetFrame
+from .retrieve import Source
+
+logger = logging.getLogger(__name__)
+
+# Takes one frame as JSON (Frame.as_message()).
+Emit = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Answer:
+    """What the streaming step produced, for the trace."""
+
+    provider: str
+    text: str = NOT_COVERED
+    # Source numbers the answer cites, in order.
+    cited: list[int] = field(default_factory=list)
+    supported: bool = False
+    # Offline answers: {source number: the sentences quoted from it}.
+    quoted: dict[int, list[str]] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    # Why the language model was not used after all (it failed; the offline answer stands in).
+    error: str = ""
+
+
+def answer_stream(
+    *, turn_id: int, course_name: str, question: str, sources: list[Source], emit: Emit
+) -> Answer:
+    """Write the answer to ``question`` from ``sources``, emitting ``delta`` frames (and a
+    ``reset`` when the streamed text is withdrawn). No sources: the not-covered sentence.
+    A provider failure falls back to the offline answer; nothing is raised for it."""
+    from ..llm import LLMError, chat_provider
+
+    provider = chat_provider() if sources else None
+    answer = Answer(provider=provider.name if provider else OFFLINE_PROVIDER)
+    if sources and provider is not None:
+        streamed: list[str] = []
+        released = False
+
+        def on_delta(text: str) -> None:
+            nonlocal released
+            streamed.append(text)
+            if released:
+                emit(DeltaFrame(text=text, turn=turn_id).as_message())
+                return
+            so_far = "".join(streamed).lstrip()
+            if NOT_COVERED_SENTINEL.startswith(so_far):
+                return  # hold back what may yet turn out to be the sentinel
+            released = True
+            emit(DeltaFrame(text=so_far, turn=turn_id).as_message())
+
+        try:
+            result = provider.stream_chat(
+                tutor_messages(course_name, question, sources),
+                on_delta=on_delta,
+                max_tokens=settings.LLM_MAX_OUTPUT_TOKENS,
+            )
+            answer.prompt_tokens = result.prompt_tokens
+            answer.completion_tokens = result.completion_tokens
+            if result.text.strip() == NOT_COVERED_SENTINEL:
+                answer.text = NOT_COVERED
+                emit(ResetFrame(turn=turn_id).as_message())
+            else:
+                answer.text, answer.cited = clean_citations(result.text.strip(), len(sources))
+                answer.supported = True
+        except LLMError as exc:
+            # The material is still there: fall back to quoting it rather than failing.
+            logger.warning("Tutor turn %s: AI provider failed: %s", turn_id, exc.message)
+            answer.error = exc.message
+            answer.provider = f"{OFFLINE_PROVIDER} (fallback: {exc.message})"[:200]
+            emit(ResetFrame(turn=turn_id).as_message())
+            provider = None
+    if sources and provider is None:
+        answer.text, answer.quoted = offline_answer(question, sources)
+        answer.cited = sorted(answer.quoted)
+        answer.supported = True
+        for line in answer.text.splitlines(keepends=True):
+            emit(DeltaFrame(text=line, turn=turn_id).as_message())
+    if not sources:
+        emit(DeltaFrame(text=answer.text, turn=turn_id).as_message())
+    return answer

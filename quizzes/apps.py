@@ -14,3 +14,15 @@ class QuizzesConfig(AppConfig):
         progress_topic_register("course-progress", can_watch_course)
         # The school overview (its admins): which course and quiz just had an attempt submitted.
         progress_topic_register("school-overview", can_watch_school)
+        # A generation job's progress: the teachers of its course and the school's admins.
+        progress_topic_register("generation", _can_watch_generation_job)
+
+
+def _can_watch_generation_job(user, key: str) -> bool:
+    from ai.models import GenerationJob
+    from courses.selectors import can_manage_course
+
+    if not key.isdigit():
+        return False
+    job = GenerationJob.objects.select_related("course").filter(pk=int(key)).first()
+    return job is not None and can_manage_course(user, job.course)

@@ -282,7 +282,7 @@ def question_regenerate(request, course_id: int, question_id: int):
 
     course = managed_course(request, course_id)
     question = course_question(request, course, question_id)
-    from ai.generation.service import generation_question_regenerate
+    from quizzes.generation.lifecycle import generation_question_regenerate
 
     try:
         generation_question_regenerate(question, requested_by=request.user)

@@ -64,7 +64,7 @@ def generate(request, course_id: int):
     status = 200
     if bound:
         if form.is_valid():
-            from ai.generation.service import generation_job_create
+            from quizzes.generation.lifecycle import generation_job_create
 
             data = form.cleaned_data
             try:

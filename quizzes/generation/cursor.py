@@ -73,7 +73,7 @@ class GenerationCursor:
             replacement=None if replacement is None else int(replacement),
             lease=(
                 Lease(token=str(lease.get("token", "")), until=float(lease.get("until", 0)))
-                if isinstance(lease, dict)
+                if isinstance(lease, dict) and lease
                 else None
             ),
             extra={k: v for k, v in data.items() if k not in KNOWN_KEYS},

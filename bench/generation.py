@@ -196,8 +196,8 @@ def clear_generator_caches() -> None:
 
 def run_job(course, count: int, timeout: float):
     """Create a generation job (committed, so it is queued) and wait until it is finished."""
-    from ai.models import GenerationJob
     from quizzes.generation.lifecycle import generation_job_create
+    from quizzes.models import GenerationJob
 
     started = time.perf_counter()
     job = generation_job_create(course=course, count=count, kinds=KINDS, difficulty="medium")

@@ -19,8 +19,9 @@ class QuizzesConfig(AppConfig):
 
 
 def _can_watch_generation_job(user, key: str) -> bool:
-    from ai.models import GenerationJob
     from courses.selectors import can_manage_course
+
+    from .models import GenerationJob
 
     if not key.isdigit():
         return False

@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from ai.models import GenerationJob
+from quizzes.models import GenerationJob
 
 from .content import MAX_OPTIONS
 from .models import Difficulty, Question, Quiz

@@ -15,7 +15,7 @@ from ai.models import EMBEDDING_DIMENSIONS
 from courses.models import Course
 from courses.selectors import can_manage_course, course_list_for
 
-from .models import AttemptQuestion, Question, QuestionVersion, Quiz, QuizItem
+from .models import AttemptQuestion, GenerationJob, Question, QuestionVersion, Quiz, QuizItem
 
 BANK_FILTERS = ("status", "kind", "topic", "objective", "difficulty", "job", "material", "search")
 
@@ -135,8 +135,6 @@ def quiz_items(quiz: Quiz) -> QuerySet[QuizItem]:
 
 
 def generation_job_list(course: Course):
-    from ai.models import GenerationJob
-
     return (
         GenerationJob.objects.filter(course=course)
         .prefetch_related("materials")
@@ -146,8 +144,6 @@ def generation_job_list(course: Course):
 
 def generation_job_get_for(user, job_id: int):
     """A generation job of a course ``user`` manages (404 / 403 as for questions)."""
-    from ai.models import GenerationJob
-
     job = (
         GenerationJob.objects.select_related("course")
         .prefetch_related(Prefetch("materials"))

@@ -25,11 +25,10 @@ from ai.generation import (
     question_embedding_text,
 )
 from ai.generation import duplicate_flags as _duplicate_flags
-from ai.models import GenerationJob
 from tenants import quotas
 
 from ..content import question_content_clean
-from ..models import Question
+from ..models import GenerationJob, Question
 from ..selectors import question_neighbours
 from ..services import question_create
 from .cursor import GenerationCursor, Lease

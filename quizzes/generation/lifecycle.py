@@ -39,12 +39,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ai.generation import evidence_sentences
-from ai.models import GenerationJob
 from courses.models import Course, Material
 from smartedu.metrics import generation_failure_count
 from tenants import quotas
 
-from ..models import Question
+from ..models import GenerationJob, Question
 from ..services import question_reject
 from .cursor import GenerationCursor, stall_seconds
 from .validation import clean_kinds, clean_materials, clean_objectives

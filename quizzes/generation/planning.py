@@ -9,11 +9,11 @@ from django.db.models import QuerySet
 from ai.embeddings import embed_query
 from ai.generation import GenerationSpec, Passage, evidence_sentences
 from ai.ingestion import release_connection
-from ai.models import Chunk, GenerationJob
+from ai.models import Chunk
 from ai.retrieval import chunk_search
 from courses.models import Material
 
-from ..models import Question
+from ..models import GenerationJob, Question
 from .validation import DEFAULT_KINDS
 
 # Passages a job lines up; a job that has looked at this many without filling its count stops.

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from ai.generation import Batch, Generator, LLMError, generator_for, is_language_model
 from ai.ingestion import release_connection
-from ai.models import GenerationJob
 
+from ..models import GenerationJob
 from . import planning
 from .apply import batch_apply, content_problem
 from .cursor import GenerationCursor, Lease

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ai.models import GenerationJob
 from courses.models import Course
+from quizzes.models import GenerationJob
 
 from .. import selectors, services
 from ..forms import ImportForm, QuestionEditForm, RejectForm, add_service_errors, number_text

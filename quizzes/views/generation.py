@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ai.models import GenerationJob
 from courses.models import Course, Material
+from quizzes.models import GenerationJob
 
 from .. import selectors
 from ..forms import GenerateForm, add_service_errors

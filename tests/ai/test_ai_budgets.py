@@ -11,10 +11,11 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from ai import tutor
-from ai.models import GenerationJob, TutorTurn
+from ai.models import TutorTurn
 from courses.models import Material
 from quizzes.generation.lifecycle import generation_job_create, generation_job_fail
 from quizzes.generation.slices import generation_job_run
+from quizzes.models import GenerationJob
 from tenants.models import AIUsage, Plan
 from tenants.quotas import (
     GENERATED_QUESTIONS,

@@ -14,13 +14,13 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ai.generation.checks import fold
-from ai.models import Chunk, GenerationJob
+from ai.models import Chunk
 from quizzes.generation.lifecycle import (
     generation_job_create,
     generation_jobs_stalled,
     generation_question_regenerate,
 )
-from quizzes.models import Question
+from quizzes.models import GenerationJob, Question
 from tests.conftest import live_env
 
 from ..realtime.ws import close_code_after_open, receive_until, session_cookie, ws_connect

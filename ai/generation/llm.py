@@ -17,6 +17,7 @@ job falls back to the offline generator. Repairing one item lives in ``parsing``
 
 import html
 import logging
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 
@@ -147,8 +148,8 @@ class LLMGenerator:
         passages: list[Passage],
         *,
         want: int,
-        kinds: tuple[str, ...] | list[str],
-        exclude_evidence=(),
+        kinds: Sequence[str],
+        exclude_evidence: Iterable[str] = (),
     ) -> Batch:
         """Ask for ``want`` questions of ``kinds`` from ``passages``. Raises LLMError when the
         provider fails (after its retries) or answers malformed JSON twice."""

@@ -6,13 +6,14 @@ wording, plus its key), and ``duplicate_flags`` (given the bank search quizzes p
 a vector whose cosine similarity to a question already in the course's bank — whatever its
 status, *rejected ones included*, so a question a teacher turned down is not offered again — or
 to an earlier kept vector of the same batch reaches ``GENERATION_DUPLICATE_SIMILARITY``. Banks
-are per school (schema), so another school's questions never count. """
+are per school (schema), so another school's questions never count."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from .checks import _true_false_key
 
@@ -30,7 +31,12 @@ _TEMPLATE_RE = re.compile(
 )
 
 
-def question_embedding_text(kind: str, stem: str, options=None, answer=None) -> str:
+def question_embedding_text(
+    kind: str,
+    stem: str,
+    options: list[dict[str, Any]] | None = None,
+    answer: dict[str, Any] | None = None,
+) -> str:
     """What is embedded to find near-duplicates: the stem (without a template's fixed opening)
     and the key. Two questions asking the same thing with the same answer embed alike; a
     question on the same sentence with a different key does not quite."""
@@ -54,7 +60,7 @@ def question_embedding_text(kind: str, stem: str, options=None, answer=None) -> 
     return f"{text}\nAnswer: {key}" if key else text
 
 
-def _unit(vector) -> list[float]:
+def _unit(vector: Sequence[float]) -> list[float]:
     values = [float(x) for x in vector]
     norm = math.sqrt(math.fsum(x * x for x in values)) or 1.0
     return [x / norm for x in values]

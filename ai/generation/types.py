@@ -1,9 +1,9 @@
 """What generators take and give. Plain data: no Django models, so generators can be run and
 benchmarked on any text."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ class Candidate:
     kind: str
     stem: str
     chunk_id: int
-    options: list[dict] = field(default_factory=list)
-    answer: dict = field(default_factory=dict)
+    options: list[dict[str, Any]] = field(default_factory=list)
+    answer: dict[str, Any] = field(default_factory=dict)
     explanation: str = ""
     evidence: str = ""
     difficulty: str = "medium"
@@ -89,6 +89,6 @@ class Generator(Protocol):
         passages: list[Passage],
         *,
         want: int,
-        kinds: tuple[str, ...] | list[str],
+        kinds: Sequence[str],
         exclude_evidence: Iterable[str] = ...,
     ) -> Batch: ...

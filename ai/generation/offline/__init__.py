@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 # Re-exported (``as``): the tests and the bench read NUMBER_WORDS and clear the caches.
 from ..checks import NUMBER_WORDS as NUMBER_WORDS
@@ -131,8 +131,8 @@ class OfflineGenerator(Questions):
         passages: list[Passage],
         *,
         want: int,
-        kinds: list[str],
-        exclude_evidence: set[str] = frozenset(),
+        kinds: Sequence[str],
+        exclude_evidence: Iterable[str] = frozenset(),
     ) -> Batch:
         """Up to ``want`` candidates from ``passages``, kinds taking turns in the order of
         ``kinds``; none reuses a sentence in ``exclude_evidence`` (normalized with

@@ -348,33 +348,3 @@ def _vector_literal(vector) -> str:
     if not all(math.isfinite(x) for x in values):
         raise ValueError("A query vector must hold finite numbers only.")
     return "[" + ",".join(repr(x) for x in values) + "]"
-
-
-# --- question bank near-duplicates ------------------------------------------------------------
-
-
-def question_neighbours(
-    course_id: int, vector, k: int = 1, *, model: str | None = None
-) -> list[tuple[int, float]]:
-    """(question id, cosine similarity) of the ``k`` questions of ``course_id``'s bank nearest
-    to ``vector``, most similar first. Questions of every status count (a rejected one too);
-    those without an embedding do not. An exact scan through the course index: a course's bank
-    holds hundreds of questions, not millions, so no vector index is needed. Runs in the current
-    schema, so only this school's bank is searched. With ``model``, only questions embedded by
-    that model are compared (another model's vectors live in another space)."""
-    if k <= 0:
-        return []
-    from pgvector.django import CosineDistance
-
-    from quizzes.models import Question
-
-    _vector_literal(vector)  # a clear error for a vector of the wrong size or with NaNs
-    questions = Question.objects.filter(course_id=course_id, embedding__isnull=False)
-    if model is not None:
-        questions = questions.filter(embedding_model=model)
-    rows = (
-        questions.annotate(distance=CosineDistance("embedding", [float(x) for x in vector]))
-        .order_by("distance", "id")
-        .values_list("id", "distance")[:k]
-    )
-    return [(question_id, 1.0 - float(distance)) for question_id, distance in rows]

@@ -1,8 +1,8 @@
 """Celery tasks of the AI app: thin wrappers that take ids and call ai.ingestion / ai.tutor.
 
-Extraction runs on the ``ingest`` queue; embedding, question generation and tutor answers on
-the ``gpu`` queue (smartedu.celery routes ``embed_*``/``generate_*``/``answer_*``), where the
-models live."""
+Extraction runs on the ``ingest`` queue; embedding and tutor answers on the ``gpu`` queue
+(smartedu.celery routes ``embed_*``/``answer_*``), where the models live. Question generation's
+tasks live in quizzes.tasks."""
 
 import logging
 
@@ -13,7 +13,6 @@ from django.db import InterfaceError, OperationalError
 from smartedu.progress import progress_publish
 
 from . import ingestion
-from .openai_compat import ProviderError
 
 logger = logging.getLogger(__name__)
 
@@ -163,86 +162,3 @@ def answer_tutor_question(turn_id: int) -> str:
         )
         return "failed"
     return turn.state
-
-
-GENERATION_TOPIC = "generation"
-GENERATION_CRASHED = (
-    "Question generation stopped because of an unexpected error. The questions made so far are "
-    "in the bank as drafts and the unused part of the budget was given back; try again, or ask "
-    "for fewer questions."
-)
-
-
-def _generation_reporter(job_id: int):
-    return lambda payload: progress_publish(GENERATION_TOPIC, job_id, payload)
-
-
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=3,
-    retry_backoff=5,
-    retry_backoff_max=120,
-    soft_time_limit=600,
-    time_limit=660,
-)
-def generate_questions(job_id: int) -> str:
-    """Run one slice of a generation job; queues itself again while there is more to do, so
-    jobs of several schools take turns on the ``gpu`` queue. Idempotent: a finished job, or one
-    another worker is running right now, is left alone."""
-    from .generation import service
-
-    report = _generation_reporter(job_id)
-    try:
-        outcome = service.generation_job_run(job_id, report=report)
-    except (OperationalError, InterfaceError):
-        raise
-    except ProviderError as exc:
-        # The language model's failures are handled inside (offline takes over); this is the
-        # embedding service the checks and the offline generator need.
-        service.generation_job_fail(
-            job_id,
-            reason=f"An AI service failed: {exc.message} The questions made so far are in the "
-            "bank as drafts; try again later.",
-            report=report,
-        )
-        return "failed"
-    except SoftTimeLimitExceeded:
-        service.generation_job_fail(
-            job_id,
-            reason="Question generation took too long (over 10 minutes for one step). The "
-            "questions made so far are in the bank as drafts; try again with fewer questions.",
-            report=report,
-        )
-        return "failed"
-    except Exception:
-        logger.exception("Generation job %s crashed", job_id)
-        service.generation_job_fail(job_id, reason=GENERATION_CRASHED, report=report)
-        return "failed"
-    if outcome == "more":
-        generate_questions.delay(job_id)
-    return outcome
-
-
-@shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
-def requeue_stalled_generation_jobs() -> int:
-    """Queue again the generation jobs of every school whose worker died (runs on worker start
-    and every minute from beat). A re-run continues from the job's saved cursor."""
-    from django.conf import settings
-    from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
-
-    from .generation import service
-
-    count = 0
-    schools = get_tenant_model().objects.exclude(
-        schema_name__in=[get_public_schema_name(), settings.TENANT_BASE_SCHEMA]
-    )
-    for schema_name in schools.values_list("schema_name", flat=True):
-        with schema_context(schema_name):
-            for job_id in service.generation_jobs_stalled():
-                service.generation_job_requeue(job_id)
-                generate_questions.delay(job_id)
-                count += 1
-    if count:
-        logger.info("Queued %s stalled generation jobs again", count)
-    return count

@@ -27,7 +27,8 @@ Figures:
     candidates the pipeline itself turned away as near-duplicates;
 (c) request → reviewable draft: ``generation_job_create`` (committed, so the job is queued)
     until the job is ``done`` with its questions in the bank as drafts, through the worker's
-    ``ai.tasks.generate_questions`` on the ``gpu`` queue (offline generator, no LLM configured).
+    ``quizzes.tasks.generate_questions`` on the ``gpu`` queue (offline generator, no LLM
+    configured).
 """
 
 import argparse
@@ -195,8 +196,8 @@ def clear_generator_caches() -> None:
 
 def run_job(course, count: int, timeout: float):
     """Create a generation job (committed, so it is queued) and wait until it is finished."""
-    from ai.generation.service import generation_job_create
-    from ai.models import GenerationJob
+    from quizzes.generation.lifecycle import generation_job_create
+    from quizzes.models import GenerationJob
 
     started = time.perf_counter()
     job = generation_job_create(course=course, count=count, kinds=KINDS, difficulty="medium")
@@ -253,16 +254,13 @@ def main(argv: list[str] | None = None) -> int:
         from django_tenants.utils import schema_context
 
         from ai.embeddings import embedder
-        from ai.generation.checks import (
-            check_grounding,
-            duplicate_flags,
-            evidence_sentences,
-            question_embedding_text,
-        )
+        from ai.generation.checks import check_grounding, evidence_sentences
         from ai.generation.offline import OfflineGenerator
+        from ai.generation.similarity import question_embedding_text
         from ai.generation.types import GenerationSpec
         from courses import services as course_services
         from courses.models import Material
+        from quizzes.generation.apply import content_problem, duplicate_flags
         from quizzes.models import Question
         from tenants.services import school_provision
 
@@ -294,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
 
             # (a) speed, in this process.
             spec = GenerationSpec(count=args.questions, kinds=tuple(KINDS))
-            generator = OfflineGenerator()
+            generator = OfflineGenerator(content_check=content_problem)
             started = time.perf_counter()
             generator.generate(spec, passages, want=args.questions, kinds=KINDS)
             cold = time.perf_counter() - started  # includes loading the embedding model
@@ -319,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
                 check_grounding(c, by_id[c.chunk_id]) is None and content_ok(c)
                 for c in raw.candidates
             ]
-            checked = OfflineGenerator().generate(
+            checked = OfflineGenerator(content_check=content_problem).generate(
                 GenerationSpec(count=args.sample, kinds=tuple(KINDS)),
                 passages,
                 want=args.sample,
@@ -348,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 for sentence in evidence_sentences(quote)
             }
-            again = OfflineGenerator().generate(
+            again = OfflineGenerator(content_check=content_problem).generate(
                 spec, passages, want=args.questions, kinds=KINDS, exclude_evidence=bank_evidence
             )
             again_flags = duplicate_flags(
@@ -442,8 +440,8 @@ in it):
 
 {kinds_table}
 
-(c) Through a real Celery worker (`generation_job_create` → `ai.tasks.generate_questions` on the
-`gpu` queue, slices of `GENERATION_SLICE_SECONDS`, checks, embedding, near-duplicate query,
+(c) Through a real Celery worker (`generation_job_create` → `quizzes.tasks.generate_questions`
+on the `gpu` queue, slices of `GENERATION_SLICE_SECONDS`, checks, embedding, near-duplicate query,
 `question_create`), warm worker (the model was loaded by ingestion):
 
 {jobs}

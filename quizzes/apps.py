@@ -17,3 +17,16 @@ class QuizzesConfig(AppConfig):
         # The school overview (its admins): which course and quiz just had an attempt submitted.
         progress_topic_register("school-overview", can_watch_school)
         demo_school_seed.connect(demo_quiz_seed, dispatch_uid="quizzes.demo_quiz_seed")
+        # A generation job's progress: the teachers of its course and the school's admins.
+        progress_topic_register("generation", _can_watch_generation_job)
+
+
+def _can_watch_generation_job(user, key: str) -> bool:
+    from courses.selectors import can_manage_course
+
+    from .models import GenerationJob
+
+    if not key.isdigit():
+        return False
+    job = GenerationJob.objects.select_related("course").filter(pk=int(key)).first()
+    return job is not None and can_manage_course(user, job.course)

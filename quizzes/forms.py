@@ -1,12 +1,13 @@
 """Forms of the question-bank and quiz pages. They only shape input: what a question or a quiz
 may be is decided by quizzes.content and quizzes.services (and, for generation, by
-ai.generation.service), whose ValidationErrors ``add_service_errors`` puts back on the form."""
+quizzes.generation.lifecycle), whose ValidationErrors ``add_service_errors`` puts back on the
+form."""
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from ai.models import GenerationJob
+from quizzes.models import GenerationJob
 
 from .content import MAX_OPTIONS
 from .models import Difficulty, Question, Quiz

@@ -4,14 +4,18 @@ The bank holds answer keys, so only people who manage a course (its teachers, th
 admins, API keys) read it; students only ever see published quizzes, and never their keys
 from here. Ids from another course or school find nothing (404)."""
 
+import math
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from pgvector.django import CosineDistance
 
+from ai.models import EMBEDDING_DIMENSIONS
 from courses.models import Course
 from courses.selectors import can_manage_course, course_list_for
 
-from .models import AttemptQuestion, Question, QuestionVersion, Quiz, QuizItem
+from .models import AttemptQuestion, GenerationJob, Question, QuestionVersion, Quiz, QuizItem
 
 BANK_FILTERS = ("status", "kind", "topic", "objective", "difficulty", "job", "material", "search")
 
@@ -131,8 +135,6 @@ def quiz_items(quiz: Quiz) -> QuerySet[QuizItem]:
 
 
 def generation_job_list(course: Course):
-    from ai.models import GenerationJob
-
     return (
         GenerationJob.objects.filter(course=course)
         .prefetch_related("materials")
@@ -142,8 +144,6 @@ def generation_job_list(course: Course):
 
 def generation_job_get_for(user, job_id: int):
     """A generation job of a course ``user`` manages (404 / 403 as for questions)."""
-    from ai.models import GenerationJob
-
     job = (
         GenerationJob.objects.select_related("course")
         .prefetch_related(Prefetch("materials"))
@@ -158,3 +158,36 @@ def generation_job_get_for(user, job_id: int):
 
 def published_filter() -> Q:
     return Q(state=Quiz.State.PUBLISHED)
+
+
+# --- question bank near-duplicates ------------------------------------------------------------
+
+
+def question_neighbours(
+    course_id: int, vector: list[float], k: int = 1, *, model: str | None = None
+) -> list[tuple[int, float]]:
+    """(question id, cosine similarity) of the ``k`` questions of ``course_id``'s bank nearest
+    to ``vector``, most similar first. Questions of every status count (a rejected one too);
+    those without an embedding do not. An exact scan through the course index: a course's bank
+    holds hundreds of questions, not millions, so no vector index is needed. Runs in the current
+    schema, so only this school's bank is searched. With ``model``, only questions embedded by
+    that model are compared (another model's vectors live in another space). Raises ValueError
+    for a vector of the wrong size or with NaNs."""
+    if k <= 0:
+        return []
+    values = [float(x) for x in vector]
+    if len(values) != EMBEDDING_DIMENSIONS:
+        raise ValueError(
+            f"A query vector needs {EMBEDDING_DIMENSIONS} numbers; this one has {len(values)}."
+        )
+    if not all(math.isfinite(x) for x in values):
+        raise ValueError("A query vector must hold finite numbers only.")
+    questions = Question.objects.filter(course_id=course_id, embedding__isnull=False)
+    if model is not None:
+        questions = questions.filter(embedding_model=model)
+    rows = (
+        questions.annotate(distance=CosineDistance("embedding", values))
+        .order_by("distance", "id")
+        .values_list("id", "distance")[:k]
+    )
+    return [(question_id, 1.0 - float(distance)) for question_id, distance in rows]

@@ -168,7 +168,7 @@ def question_update(
                 current.save(update_fields=list(content))
             question.kind = new_kind
             # The wording changed: the next generation job embeds it again before it looks
-            # for duplicates (ai.generation.service).
+            # for duplicates (quizzes.generation.apply).
             question.embedding = None
             question.embedding_model = ""
     for name, value in tags.items():

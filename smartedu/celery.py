@@ -32,7 +32,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues_names = ("ingest", "gpu")
 app.conf.task_routes = {
     "ai.tasks.embed_*": {"queue": "gpu"},
-    "ai.tasks.generate_*": {"queue": "gpu"},
     "ai.tasks.answer_*": {"queue": "gpu"},
     "quizzes.tasks.generate_*": {"queue": "gpu"},
 }
@@ -43,7 +42,7 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
     },
     "requeue-stalled-generation-jobs": {
-        "task": "ai.tasks.requeue_stalled_generation_jobs",
+        "task": "quizzes.tasks.requeue_stalled_generation_jobs",
         "schedule": 60.0,
     },
     # Attempts nobody is connected to when their time runs out.
@@ -155,4 +154,4 @@ def _pick_up_interrupted_work(sender=None, **kwargs) -> None:
     """A worker that starts after a crash finds the ingestion and generation jobs the crash
     interrupted."""
     sender.app.send_task("ai.tasks.requeue_stalled_materials")
-    sender.app.send_task("ai.tasks.requeue_stalled_generation_jobs")
+    sender.app.send_task("quizzes.tasks.requeue_stalled_generation_jobs")

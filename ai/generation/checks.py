@@ -1,6 +1,6 @@
 """Checks every generated question passes before it reaches the bank, whoever wrote it (the
 offline generator or a language model): is the key supported by the passage it cites and no
-wrong option supported, and is it a near-duplicate of a question the course already has.
+wrong option supported.
 
 Grounding (``check_grounding(candidate, passage)`` → ``None`` or a reason a teacher can read).
 Text is compared after folding case, runs of whitespace, typographic quotes and dashes (NFKC);
@@ -28,12 +28,7 @@ dropping a "not" changes what a statement says. The rules, in order:
      (a fill-in-the-blank stem has exactly one blank; ``quizzes.content`` checks that);
    - numeric: a number in the evidence lies within the tolerance of the correct value.
 
-Near-duplicates: a question is embedded as ``question_embedding_text`` (its stem without our
-templates' fixed wording, plus its key), and ``duplicate_flags`` marks a vector whose cosine
-similarity to a question already in the course's bank — whatever its status, *rejected ones
-included*, so a question a teacher turned down is not offered again — or to an earlier kept
-vector of the same batch reaches ``GENERATION_DUPLICATE_SIMILARITY``. Banks are per school
-(schema), so another school's questions never count.
+Near-duplicates are found in ``similarity``.
 """
 
 from __future__ import annotations
@@ -379,76 +374,3 @@ def _check_numeric(candidate: Candidate, evidence: list[str]):
         if any(abs(number - value) <= slack for number in numbers_in(sentence)):
             return None
     return f"The evidence states no number within {tolerance:g} of {value:g}."
-
-
-# --- near-duplicates ---------------------------------------------------------------------------
-
-# Our own templates' fixed wording says nothing about a question: left out of what is compared.
-_TEMPLATE_RE = re.compile(
-    r"^\s*(?:true\s*(?:or|/)\s*false\s*[:?]|fill in the blank\s*:|which option completes this "
-    r"statement from the material\?|which term is missing from this statement from the "
-    r"material\?|which number goes in the blank\?|which term does the material describe as|"
-    r"which of these statements are true according to the material\?)\s*",
-    re.IGNORECASE,
-)
-
-
-def question_embedding_text(kind: str, stem: str, options=None, answer=None) -> str:
-    """What is embedded to find near-duplicates: the stem (without a template's fixed opening)
-    and the key. Two questions asking the same thing with the same answer embed alike; a
-    question on the same sentence with a different key does not quite."""
-    text = _TEMPLATE_RE.sub("", " ".join(str(stem or "").split()))
-    key = ""
-    if kind == "true_false":
-        correct = _true_false_key(options)
-        key = "" if correct is None else ("true" if correct else "false")
-    elif kind in ("single", "multiple"):
-        key = "; ".join(
-            str(o.get("text") or "")
-            for o in options or []
-            if isinstance(o, dict) and o.get("correct") is True
-        )
-    elif kind == "numeric":
-        answer = answer or {}
-        key = f"{answer.get('value', '')} {answer.get('unit') or ''}".strip()
-    else:
-        accepted = (answer or {}).get("accepted") or []
-        key = accepted if isinstance(accepted, str) else (accepted[0] if accepted else "")
-    return f"{text}\nAnswer: {key}" if key else text
-
-
-def _unit(vector) -> list[float]:
-    values = [float(x) for x in vector]
-    norm = math.sqrt(math.fsum(x * x for x in values)) or 1.0
-    return [x / norm for x in values]
-
-
-def duplicate_flags(
-    course_id: int,
-    vectors: list[list[float]],
-    *,
-    threshold: float,
-    model: str | None = None,
-) -> list[bool]:
-    """For each vector (a question's ``question_embedding_text`` embedded by the school's
-    model), whether it is a near-duplicate: cosine similarity ≥ ``threshold`` to a question of
-    ``course_id``'s bank (any status, rejected included) or to an earlier vector of this list
-    that was not itself flagged. One exact nearest-neighbour query per vector, in the current
-    school's schema. With ``model``, only bank questions embedded by that model count."""
-    from ai.retrieval import question_neighbours
-
-    kept: list[list[float]] = []
-    flags = []
-    for vector in vectors:
-        unit = _unit(vector)
-        nearest = question_neighbours(course_id, unit, k=1, model=model)
-        duplicate = bool(nearest) and nearest[0][1] >= threshold
-        if not duplicate:
-            duplicate = any(
-                math.fsum(a * b for a, b in zip(unit, other, strict=True)) >= threshold
-                for other in kept
-            )
-        if not duplicate:
-            kept.append(unit)
-        flags.append(duplicate)
-    return flags

@@ -1,7 +1,9 @@
 """What generators take and give. Plain data: no Django models, so generators can be run and
 benchmarked on any text."""
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,8 @@ class Candidate:
     kind: str
     stem: str
     chunk_id: int
-    options: list[dict] = field(default_factory=list)
-    answer: dict = field(default_factory=dict)
+    options: list[dict[str, Any]] = field(default_factory=list)
+    answer: dict[str, Any] = field(default_factory=dict)
     explanation: str = ""
     evidence: str = ""
     difficulty: str = "medium"
@@ -67,3 +69,26 @@ class Batch:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     notes: list[str] = field(default_factory=list)
+
+
+# The content gate a caller may give a generator: a candidate → None, or why its content would
+# be refused (quizzes passes quizzes.content's; ai itself knows no question model).
+ContentCheck = Callable[[Candidate], "str | None"]
+
+
+class Generator(Protocol):
+    """What the offline and the language-model generators share: ``name`` (recorded on the
+    questions) and ``generate``. Deterministic for the offline one; the model's raises
+    ai.llm.LLMError when the provider fails."""
+
+    name: str
+
+    def generate(
+        self,
+        spec: GenerationSpec,
+        passages: list[Passage],
+        *,
+        want: int,
+        kinds: Sequence[str],
+        exclude_evidence: Iterable[str] = ...,
+    ) -> Batch: ...

@@ -4,8 +4,8 @@ accept, reject, regenerate, bulk accept, add to a quiz), and quizzes with their 
 
 Thin on purpose: who may see what comes from ``courses.selectors`` and ``quizzes.selectors``
 (always as the asking person), every write goes through ``quizzes.services`` or
-``ai.generation.service``. Every id is looked up inside the course in the URL, so an id from
-another course or school is a 404. Question text reaches the page only through
+``quizzes.generation.lifecycle``. Every id is looked up inside the course in the URL, so an id
+from another course or school is a 404. Question text reaches the page only through
 ``quizzes.rendering.render`` (sanitised HTML), never marked safe as it is stored.
 
 htmx requests (``HX-Request``) get the partial they swap (a question card, a quiz's item

@@ -10,9 +10,9 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from ai.models import GenerationJob
 from courses import selectors as course_selectors
 from courses.models import Course
+from quizzes.models import GenerationJob
 
 from .. import selectors
 from ..models import Question, Quiz

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ai.models import GenerationJob
 from courses.models import Course
+from quizzes.models import GenerationJob
 
 from .. import selectors, services
 from ..forms import ImportForm, QuestionEditForm, RejectForm, add_service_errors, number_text
@@ -282,7 +282,7 @@ def question_regenerate(request, course_id: int, question_id: int):
 
     course = managed_course(request, course_id)
     question = course_question(request, course, question_id)
-    from ai.generation.service import generation_question_regenerate
+    from quizzes.generation.lifecycle import generation_question_regenerate
 
     try:
         generation_question_regenerate(question, requested_by=request.user)

@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ai.models import GenerationJob
 from courses.models import Course, Material
+from quizzes.models import GenerationJob
 
 from .. import selectors
 from ..forms import GenerateForm, add_service_errors
@@ -64,7 +64,7 @@ def generate(request, course_id: int):
     status = 200
     if bound:
         if form.is_valid():
-            from ai.generation.service import generation_job_create
+            from quizzes.generation.lifecycle import generation_job_create
 
             data = form.cleaned_data
             try:

@@ -45,8 +45,8 @@ SPECTACULAR_SETTINGS = {
         "QuestionStatusEnum": "quizzes.models.Question.Status",
         "QuestionDifficultyEnum": "quizzes.models.Difficulty",
         "QuizStateEnum": "quizzes.models.Quiz.State",
-        "GenerationJobStateEnum": "ai.models.GenerationJob.State",
-        "GenerationDifficultyEnum": "ai.models.GenerationJob.Difficulty",
+        "GenerationJobStateEnum": "quizzes.models.GenerationJob.State",
+        "GenerationDifficultyEnum": "quizzes.models.GenerationJob.Difficulty",
     },
 }
 

@@ -19,7 +19,7 @@ from tenants.models import School
 
 from .archive import Progress, member_bytes, quiet, read_manifest
 from .public import public_rows_restore
-from .schema import file_columns, migration_state, quoted, schema_tables
+from .schema import file_columns, migration_state, quoted, schema_tables, tables_shape
 from .storage import remove_empty_folders, storage_prefix, stored_files
 
 
@@ -60,7 +60,7 @@ def school_restore(
         )
     template = template_school_ensure()
     here = migration_state(template.schema_name)
-    if here != manifest["migrations"]:
+    if tables_shape(here) != tables_shape(manifest["migrations"]):
         missing = {tuple(m) for m in manifest["migrations"]} - {tuple(m) for m in here}
         extra = {tuple(m) for m in here} - {tuple(m) for m in manifest["migrations"]}
         raise ValidationError(

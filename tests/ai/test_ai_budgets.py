@@ -10,14 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from ai.generation.service import (
-    generation_job_create,
-    generation_job_fail,
-    generation_job_run,
-)
-from ai.models import GenerationJob, TutorTurn
+from ai.models import TutorTurn
 from ai.tutor import services as tutor
 from courses.models import Material
+from quizzes.generation.lifecycle import generation_job_create, generation_job_fail
+from quizzes.generation.slices import generation_job_run
+from quizzes.models import GenerationJob
 from tenants.models import AIUsage, Plan
 from tenants.quotas import (
     GENERATED_QUESTIONS,

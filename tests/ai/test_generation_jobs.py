@@ -14,13 +14,13 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ai.generation.checks import fold
-from ai.generation.service import (
+from ai.models import Chunk
+from quizzes.generation.lifecycle import (
     generation_job_create,
     generation_jobs_stalled,
     generation_question_regenerate,
 )
-from ai.models import Chunk, GenerationJob
-from quizzes.models import Question
+from quizzes.models import GenerationJob, Question
 from tests.conftest import live_env
 
 from ..realtime.ws import close_code_after_open, receive_until, session_cookie, ws_connect
@@ -223,7 +223,7 @@ def test_regenerating_a_draft_replaces_it(taught):
 
 
 def test_a_job_whose_worker_died_is_picked_up_again_and_doubles_nothing(taught):
-    from ai.tasks import requeue_stalled_generation_jobs
+    from quizzes.tasks import requeue_stalled_generation_jobs
 
     school, course, _ = taught()
     job = wait_for_job(school, create(school, course, 3).pk)

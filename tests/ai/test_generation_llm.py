@@ -13,11 +13,12 @@ from django_tenants.utils import schema_context
 
 from ai.generation import llm as generation_llm
 from ai.generation.llm import LLMGenerator
-from ai.generation.service import generation_job_create, generation_job_run
 from ai.generation.types import GenerationSpec, Passage, Rejection
 from ai.llm import LLMError, chat_provider
-from ai.models import Chunk, GenerationJob
-from quizzes.models import Question
+from ai.models import Chunk
+from quizzes.generation.lifecycle import generation_job_create
+from quizzes.generation.slices import generation_job_run
+from quizzes.models import GenerationJob, Question
 from tenants.models import AIUsage
 from tenants.quotas import month_start
 from tests.fakes import openai_server as fake

@@ -106,8 +106,8 @@ def test_question_bank_list_query_count_does_not_grow_with_rows(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from ai.models import GenerationJob
     from courses.services import material_upload
+    from quizzes.models import GenerationJob
 
     settings.MEDIA_ROOT = str(tmp_path)
     teacher = school_a.client(school_a.teacher)

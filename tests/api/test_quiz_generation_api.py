@@ -13,10 +13,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
-from ai.models import GenerationJob
 from courses import services as course_services
 from courses.models import Material
 from quizzes import services as quiz_services
+from quizzes.models import GenerationJob
 from tenants import quotas
 from tenants.models import AIUsage, Plan, School
 from tests.ai import samples

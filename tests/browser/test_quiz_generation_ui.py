@@ -244,7 +244,7 @@ def test_question_text_full_of_script_never_runs(live_server_process, school, ne
 def test_without_a_websocket_the_job_page_polls_until_the_job_is_done(
     live_server_process, celery_worker_process, school, ready_material, new_page
 ):
-    from ai.generation.service import generation_job_create
+    from quizzes.generation.lifecycle import generation_job_create
 
     live = live_server_process
     page = new_page()

@@ -17,10 +17,10 @@ from django_tenants.utils import schema_context
 from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import ConnectionClosed
 
-from ai.generation.service import generation_job_create, generation_job_fail
 from ai.tutor import services as tutor
 from courses import services as course_services
 from courses.models import Material
+from quizzes.generation.lifecycle import generation_job_create, generation_job_fail
 from smartedu.celery import app
 from tests.conftest import _free_port, _wait_for_http, live_env
 from tests.fakes import openai_server as fake

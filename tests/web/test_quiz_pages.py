@@ -13,11 +13,11 @@ from django.test import override_settings
 from django_tenants.utils import schema_context
 
 from accounts import services as account_services
-from ai.models import Chunk, GenerationJob
+from ai.models import Chunk
 from courses import services as course_services
 from courses.models import Material
 from quizzes import services
-from quizzes.models import Question, QuestionVersion, Quiz, QuizItem
+from quizzes.models import GenerationJob, Question, QuestionVersion, Quiz, QuizItem
 from tests.quizzes.conftest import VALID, course_in, show_in_attempt
 
 from .conftest import text

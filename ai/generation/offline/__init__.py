@@ -37,7 +37,8 @@ How it chooses:
   kept); fill_blank (a stem with exactly one ``____``).
 
 Every candidate cites its passage (``chunk_id``) and quotes the sentence(s) that support the key
-(``evidence``); it is checked by ``checks.check_grounding`` and ``quizzes.content`` before it is
+(``evidence``); it is checked by ``checks.check_grounding`` and the content gate the caller
+passes in (``content_check``: quizzes.content's, which ai does not import) before it is
 returned, so a question that would be graded wrongly is never offered. The output is a pure
 function of the input: the random choices are seeded from the passages and the request.
 
@@ -53,7 +54,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 # Re-exported (``as``): the tests and the bench read NUMBER_WORDS and clear the caches.
 from ..checks import NUMBER_WORDS as NUMBER_WORDS
@@ -63,7 +64,7 @@ from ..checks import (
     evidence_sentences,
     normalize_evidence,
 )
-from ..types import Batch, Candidate, GenerationSpec, Passage
+from ..types import Batch, Candidate, ContentCheck, GenerationSpec, Passage
 from .distractors import _Run
 from .distractors import _vector_cache as _vector_cache
 from .questions import Questions
@@ -104,7 +105,8 @@ def _seed(spec: GenerationSpec, passages, want, kinds, exclude) -> int:
 class OfflineGenerator(Questions):
     """Extractive questions from the passages, with distractors from the material's related
     terms. ``embed`` (texts → unit vectors) defaults to the configured embedder; ``self_check``
-    (default on) drops candidates that fail grounding or the content gate."""
+    (default on) drops candidates that fail grounding or ``content_check`` (a candidate → None,
+    or the reason its content would be refused; the caller's content gate, none by default)."""
 
     name = NAME
 
@@ -113,9 +115,11 @@ class OfflineGenerator(Questions):
         *,
         embed: Callable[[list[str]], list[list[float]]] | None = None,
         self_check: bool = True,
+        content_check: ContentCheck | None = None,
     ) -> None:
         self._embed = embed
         self._self_check = self_check
+        self._content_check = content_check
         # What the last call dropped, and why (for benches and debugging; not user-facing).
         self.last_skipped: list[tuple[str, str]] = []
 
@@ -127,8 +131,8 @@ class OfflineGenerator(Questions):
         passages: list[Passage],
         *,
         want: int,
-        kinds: list[str],
-        exclude_evidence: set[str] = frozenset(),
+        kinds: Sequence[str],
+        exclude_evidence: Iterable[str] = frozenset(),
     ) -> Batch:
         """Up to ``want`` candidates from ``passages``, kinds taking turns in the order of
         ``kinds``; none reuses a sentence in ``exclude_evidence`` (normalized with
@@ -218,18 +222,6 @@ class OfflineGenerator(Questions):
         reason = check_grounding(candidate, passage)
         if reason is not None:
             return reason
-        from django.core.exceptions import ValidationError
-
-        from quizzes.content import question_content_clean
-
-        try:
-            question_content_clean(
-                kind=candidate.kind,
-                stem=candidate.stem,
-                options=candidate.options,
-                answer=candidate.answer,
-                explanation=candidate.explanation,
-            )
-        except ValidationError as exc:
-            return "; ".join(exc.messages)
+        if self._content_check is not None:
+            return self._content_check(candidate)
         return None

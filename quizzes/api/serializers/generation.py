@@ -4,8 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from ai.models import GenerationJob
-from quizzes.models import Question
+from quizzes.models import GenerationJob, Question
 from smartedu.api.serializers import QueryFilterSerializer, StrictSerializer
 
 from .bank import KIND_ERRORS

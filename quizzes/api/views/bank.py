@@ -186,7 +186,7 @@ class QuestionRegenerateApi(APIView):
         },
     )
     def post(self, request, question_id: int):
-        from ai.generation.service import generation_question_regenerate
+        from quizzes.generation.lifecycle import generation_question_regenerate
 
         question = selectors.question_get_for(request.user, question_id)
         job = generation_question_regenerate(question, requested_by=_caller(request), via="api")

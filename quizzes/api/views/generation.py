@@ -66,7 +66,7 @@ class CourseGenerationJobListApi(APIView):
         },
     )
     def post(self, request, course_id: int):
-        from ai.generation.service import generation_job_create
+        from quizzes.generation.lifecycle import generation_job_create
 
         course = _managed_course(request, course_id)
         data = GenerationJobCreateInputSerializer(data=request.data)

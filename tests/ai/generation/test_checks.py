@@ -5,7 +5,8 @@ statement that is in fact the passage's own sentence."""
 
 import pytest
 
-from ai.generation.checks import check_grounding, question_embedding_text
+from ai.generation.checks import check_grounding
+from ai.generation.similarity import question_embedding_text
 from ai.generation.types import Candidate, Passage
 from tests.ai import samples
 

@@ -8,10 +8,11 @@ from django.conf import settings
 from django_tenants.utils import schema_context
 
 from ai.embeddings import embedder
-from ai.generation.checks import duplicate_flags, question_embedding_text
-from ai.retrieval import question_neighbours
+from ai.generation.similarity import question_embedding_text
 from quizzes import services as quiz_services
+from quizzes.generation.apply import duplicate_flags
 from quizzes.models import Question
+from quizzes.selectors import question_neighbours
 from tests.ai.conftest import course_with_people
 
 POWERHOUSE = {

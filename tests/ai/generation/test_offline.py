@@ -24,6 +24,7 @@ from ai.generation.checks import (
 from ai.generation.offline import OfflineGenerator, answer_variants, term_kind
 from ai.generation.types import GenerationSpec, Passage
 from quizzes.content import normalize_answer, question_content_clean
+from quizzes.generation.apply import content_problem
 from quizzes.grading import grade
 from quizzes.models import QuestionVersion
 
@@ -35,7 +36,7 @@ def spec(count=12, kinds=KINDS, difficulty="medium", topic=""):
 
 
 def generate(passages, *, want=12, kinds=KINDS, difficulty="medium", exclude=frozenset(), **kw):
-    return OfflineGenerator().generate(
+    return OfflineGenerator(content_check=content_problem).generate(
         spec(want, kinds, difficulty, **kw),
         passages,
         want=want,

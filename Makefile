@@ -59,10 +59,16 @@ bench-retrieval: install
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m smartedu.embedded exec --data .data/bench-retrieval --redis-port 0 -- \
 	  $(PY) bench/retrieval.py $(BENCH_ARGS)
 
+## ruff (lint and format), import-linter (the layering in pyproject.toml), mypy (django-stubs;
+## strict on services, selectors, payloads) and the migrations check. mypy and makemigrations
+## load the settings, which need the embedded database.
 lint: install
 	$(VENV)/bin/ruff check .
-	DJANGO_DEBUG=true $(PY) -m smartedu.embedded exec --data .data/test --redis-port 0 -- \
-	  $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	DJANGO_DEBUG=true DJANGO_SECRET_KEY=lint-only PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	$(PY) -m smartedu.embedded exec --data .data/lint --redis-port 0 -- \
+	  sh -c 'mypy && python manage.py makemigrations --check --dry-run'
 
 ## The manual (docs/, mkdocs.yml) as a static site in site/; it loads nothing from the internet.
 docs: install

@@ -40,8 +40,7 @@ from django.db.models import QuerySet
 
 from courses.models import Course
 
-from .content import normalize_answer
-from .grading import parse_number
+from .answers import normalize_answer, parse_number
 from .models import Attempt, AttemptQuestion, Question, QuestionVersion, Quiz, QuizItem
 from .rendering import render
 

@@ -126,7 +126,7 @@ def seed(students: int, class_size: int, questions: int) -> Seeded:
     from courses import services as course_services
     from courses.models import Enrollment
     from quizzes import services as quiz_services
-    from quizzes.attempts import attempt_start
+    from quizzes.attempts.services import attempt_start
     from quizzes.models import Quiz
     from tenants.services import school_provision
 
@@ -935,7 +935,7 @@ def part_restart(args, seeded, env, log_dir, pool, worker, positions) -> dict:
 
 # Where the database thread's calls come from (a sample counts for each of these on its stack).
 ENTRY_POINTS = [
-    ("answer_save", "quizzes/attempts.py:answer_save"),
+    ("answer_save", "quizzes/attempts/services.py:answer_save"),
     ("open (attempt state)", "quizzes/consumers/attempts.py:_open"),
     ("handshake: school from Host", "tenants/realtime.py:_school_for_host"),
     ("handshake: session's user", "tenants/realtime.py:_user_for_session"),

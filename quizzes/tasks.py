@@ -28,7 +28,7 @@ def submit_expired_attempts() -> int:
     from django.conf import settings
     from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
 
-    from .attempts import attempts_submit_expired
+    from .attempts.services import attempts_submit_expired
 
     total = 0
     schools = get_tenant_model().objects.exclude(

@@ -22,21 +22,17 @@ from smartedu.consumers import (
 )
 from tenants.realtime import SchoolCalls
 
-from ..attempts import (
-    AttemptRefused,
+from ..attempts.errors import AttemptRefused
+from ..attempts.groups import attempt_group
+from ..attempts.payloads import attempt_state, feedback_for
+from ..attempts.rules import (
     answer_locks,
-    answer_save,
     attempt_availability,
-    attempt_expire_if_due,
-    attempt_group,
     attempt_is_past_deadline,
-    attempt_questions,
-    attempt_start,
-    attempt_state,
-    attempt_submit,
-    feedback_for,
     is_course_student,
 )
+from ..attempts.selectors import attempt_questions
+from ..attempts.services import answer_save, attempt_expire_if_due, attempt_start, attempt_submit
 from ..grading import grade
 from ..models import Attempt, AttemptQuestion, Quiz
 from ..selectors import quiz_get_for

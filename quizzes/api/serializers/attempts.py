@@ -2,7 +2,7 @@
 people who run the course read it (keys included), result rows and their filters, and a
 student's accommodation.
 
-What a student reads is ``quizzes.attempts.attempt_state`` (the same payload the websocket
+What a student reads is ``quizzes.attempts.payloads.attempt_state`` (the same payload the websocket
 sends), passed through the allow-lists below: a key reaches a student only inside ``feedback``,
 which the domain adds only when the quiz shows feedback."""
 
@@ -11,7 +11,7 @@ import datetime as dt
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from quizzes import attempts as attempt_rules
+from quizzes.attempts.payloads import feedback_for, question_payload
 from quizzes.models import Attempt, Question, Quiz
 from smartedu.api.serializers import QueryFilterSerializer, StrictSerializer, optional_bool
 
@@ -210,8 +210,8 @@ class ManagedAttemptQuestionSerializer(serializers.Serializer):
 def managed_question(attempt_question) -> dict:
     """One question of an attempt as a course's managers read it: what the student saw
     (``question_payload``) joined with its grade and key (``feedback_for``)."""
-    shown = attempt_rules.question_payload(attempt_question)
-    graded = attempt_rules.feedback_for(attempt_question)
+    shown = question_payload(attempt_question)
+    graded = feedback_for(attempt_question)
     feedback_by_id = {o["id"]: o for o in graded["option_feedback"]}
     question = attempt_question.question
     return {

@@ -42,9 +42,18 @@ from rest_framework.views import APIView
 from accounts.models import User
 from courses import selectors as course_selectors
 from courses.models import Course, Enrollment
-from quizzes import attempts as attempt_rules
 from quizzes import selectors
 from quizzes.accommodations import accommodation_set
+from quizzes.attempts.errors import AttemptRefused
+from quizzes.attempts.payloads import attempt_state
+from quizzes.attempts.selectors import attempt_get_for, attempt_own_get, attempt_questions
+from quizzes.attempts.services import (
+    answer_save,
+    attempt_expire_if_due,
+    attempt_start,
+    attempt_submit,
+    attempts_submit_expired,
+)
 from quizzes.models import Accommodation, Attempt, AttemptQuestion, QuizItem
 from smartedu.api.docs import ErrorSerializer, error_responses
 from smartedu.api.pagination import StandardPagination, paginated_response
@@ -330,7 +339,7 @@ def _results(view, request, rows: QuerySet[Attempt], filter_class, filename: str
     data = filters.validated_data
     # Attempts past their deadline count as submitted by the clock; the sweep does this every
     # half minute, and a results export right after a deadline should not wait for it.
-    attempt_rules.attempts_submit_expired()
+    attempts_submit_expired()
     rows = attempt_rows(rows, data)
     questions = bool(data.get("questions"))
     if wants_csv(request, data):
@@ -415,9 +424,9 @@ class QuizAttemptListApi(APIView):
         student = _taker(request)
         quiz = selectors.quiz_get_for(student, quiz_id)
         now = timezone.now()
-        attempt = attempt_rules.attempt_start(quiz, student, now=now)
+        attempt = attempt_start(quiz, student, now=now)
         attempt.quiz = quiz
-        state = attempt_rules.attempt_state(attempt, now=now)
+        state = attempt_state(attempt, now=now)
         started = attempt.started_at == now
         return Response(
             AttemptStateSerializer(state).data,
@@ -496,19 +505,15 @@ class AttemptDetailApi(APIView):
         responses={200: ATTEMPT_FOR_CALLER, **error_responses(401, 403, 404)},
     )
     def get(self, request, attempt_id: int):
-        attempt = attempt_rules.attempt_get_for(request.user, attempt_id)
+        attempt = attempt_get_for(request.user, attempt_id)
         own = attempt.student_id == request.user.pk
         now = timezone.now()
-        expired = attempt_rules.attempt_expire_if_due(attempt, now=now)
+        expired = attempt_expire_if_due(attempt, now=now)
         if expired is not attempt:
-            attempt = attempt_rules.attempt_get_for(request.user, attempt_id)
-        questions = attempt_rules.attempt_questions(attempt)
+            attempt = attempt_get_for(request.user, attempt_id)
+        questions = attempt_questions(attempt)
         if own:
-            return Response(
-                AttemptStateSerializer(
-                    attempt_rules.attempt_state(attempt, questions, now=now)
-                ).data
-            )
+            return Response(AttemptStateSerializer(attempt_state(attempt, questions, now=now)).data)
         return Response(ManagedAttemptSerializer(attempt, context={"questions": questions}).data)
 
 
@@ -545,18 +550,18 @@ class AttemptAnswerApi(APIView):
     )
     def put(self, request, attempt_id: int, position: int):
         student = _taker(request)
-        attempt = attempt_rules.attempt_own_get(student, attempt_id)
-        questions = attempt_rules.attempt_questions(attempt)
+        attempt = attempt_own_get(student, attempt_id)
+        questions = attempt_questions(attempt)
         question = next((aq for aq in questions if aq.position == position), None)
         if question is None:
-            raise attempt_rules.AttemptRefused(
+            raise AttemptRefused(
                 "no_such_question",
                 f"This attempt has no question {position}; its questions are 1 to "
                 f"{len(questions)}.",
             )
         data = AttemptAnswerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        saved = attempt_rules.answer_save(attempt, question, data.validated_data["response"])
+        saved = answer_save(attempt, question, data.validated_data["response"])
         body = {
             "attempt": attempt.pk,
             "position": position,
@@ -591,9 +596,9 @@ class AttemptSubmitApi(APIView):
     )
     def post(self, request, attempt_id: int):
         student = _taker(request)
-        attempt = attempt_rules.attempt_own_get(student, attempt_id)
-        attempt, changed = attempt_rules.attempt_submit(attempt)
-        state = attempt_rules.attempt_state(attempt)
+        attempt = attempt_own_get(student, attempt_id)
+        attempt, changed = attempt_submit(attempt)
+        state = attempt_state(attempt)
         body = {"reason": attempt.submit_reason, "already_submitted": not changed, **state}
         return Response(AttemptSubmittedSerializer(body).data)
 

@@ -158,7 +158,8 @@ class Command(BaseCommand):
 
         from django.utils import timezone
 
-        from quizzes.attempts import answer_save, attempt_questions, attempt_start, attempt_submit
+        from quizzes.attempts.selectors import attempt_questions
+        from quizzes.attempts.services import answer_save, attempt_start, attempt_submit
         from quizzes.grading import key_response
         from quizzes.models import Attempt, Quiz
         from quizzes.progress import mastery_refresh

@@ -685,7 +685,7 @@ def in_process(seeded: Seeded, samples: int = 50) -> list[list]:
 
     from quizzes import attempts as attempt_rules
     from quizzes.models import Attempt
-    from quizzes.progress import progress_changed
+    from quizzes.progress.services import progress_changed
     from smartedu.progress import group_send_quietly
     from tenants.realtime import run_in_school
 

@@ -6,7 +6,7 @@ from django.db import connection
 from smartedu.progress import group_send_quietly
 
 from ..models import Attempt, AttemptQuestion
-from ..progress import progress_changed
+from ..progress.services import progress_changed
 from .groups import attempt_group
 from .rules import answer_locks
 

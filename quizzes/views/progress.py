@@ -13,8 +13,10 @@ from accounts.decorators import admin_required, role_required
 from accounts.models import User
 from smartedu.db_routers import reports_from_replica
 
-from .. import progress, statistics
+from .. import statistics
 from ..models import Quiz
+from ..progress import dashboards
+from ..progress.access import SCHOOL_OVERVIEW_KEY
 from .access import managed_course
 
 
@@ -55,7 +57,7 @@ def _label_row(row: dict | None) -> None:
 def student_progress(request):
     """The signed-in student's courses: overall mastery, per topic and objective, and their
     latest submitted attempts. Only their own rows are ever read."""
-    courses = progress.student_progress(request.user)
+    courses = dashboards.student_progress(request.user)
     for entry in courses:
         mastery = entry.mastery
         for row in [mastery["overall"], *mastery["topics"], *mastery["objectives"]]:
@@ -91,7 +93,7 @@ def _class_dashboard(request, course, quiz_id: int | None):
             raise Http404("No such quiz in this course.")
     else:
         selected = _latest_answered(quizzes, summaries)
-    grid = progress.class_grid(course)
+    grid = dashboards.class_grid(course)
     for row in grid.students:
         row.cells = []
         for topic in grid.topics:
@@ -163,7 +165,7 @@ def school_overview(request):
     """The school admin's overview: every course's figures, submitted attempts per day for the
     last 30 days, and the live quiz sessions running now."""
     with reports_from_replica():
-        overview = progress.school_overview()
+        overview = dashboards.school_overview()
     busiest = overview.busiest_day
     days = [
         (day, n, _bar(100 * n / busiest if busiest else 0)) for day, n in overview.attempts_per_day
@@ -177,6 +179,6 @@ def school_overview(request):
         {
             "overview": overview,
             "days": days,
-            "ws_path": f"/ws/progress/school-overview/{progress.SCHOOL_OVERVIEW_KEY}/",
+            "ws_path": f"/ws/progress/school-overview/{SCHOOL_OVERVIEW_KEY}/",
         },
     )

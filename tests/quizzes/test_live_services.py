@@ -27,7 +27,7 @@ from quizzes.live import (
     reveal_event,
 )
 from quizzes.models import LiveAnswer, LiveParticipant, LiveRound, LiveSession, Quiz
-from quizzes.progress import latest_graded_answers
+from quizzes.progress.mastery import latest_graded_answers
 
 NOW = timezone.now().replace(microsecond=0)
 

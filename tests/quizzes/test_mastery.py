@@ -23,10 +23,10 @@ from quizzes.models import (
     Quiz,
     QuizItem,
 )
-from quizzes.progress import (
+from quizzes.progress.mastery import mastery_payload
+from quizzes.progress.services import (
     _pending_key,
     _redis,
-    mastery_payload,
     mastery_refresh,
     progress_changed,
     progress_refresh_and_publish,

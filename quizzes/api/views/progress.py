@@ -15,7 +15,7 @@ from courses import selectors as course_selectors
 from courses.models import Course, Enrollment
 from quizzes import selectors
 from quizzes.models import Attempt, Mastery
-from quizzes.progress import mastery_payload
+from quizzes.progress.mastery import mastery_payload
 from quizzes.statistics import question_statistics, quiz_summaries, score_histogram
 from smartedu.api.docs import error_responses
 from smartedu.api.pagination import StandardPagination

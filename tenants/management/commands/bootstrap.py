@@ -162,7 +162,7 @@ class Command(BaseCommand):
         from quizzes.attempts.services import answer_save, attempt_start, attempt_submit
         from quizzes.grading import key_response
         from quizzes.models import Attempt, Quiz
-        from quizzes.progress import mastery_refresh
+        from quizzes.progress.services import mastery_refresh
 
         quiz = Quiz.objects.filter(
             course=course, title=json.loads(DEMO_QUIZ.read_text())["title"]

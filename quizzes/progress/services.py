@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from smartedu.progress import progress_publish
 
 from ..models import Attempt, Mastery, Question
-from ..statistics import quiz_summaries
+from ..statistics.scores import quiz_summaries
 from .access import SCHOOL_OVERVIEW_KEY
 from .mastery import attempt_summary, latest_graded_answers, mastery_payload
 

@@ -13,10 +13,11 @@ from accounts.decorators import admin_required, role_required
 from accounts.models import User
 from smartedu.db_routers import reports_from_replica
 
-from .. import statistics
 from ..models import Quiz
 from ..progress import dashboards
 from ..progress.access import SCHOOL_OVERVIEW_KEY
+from ..statistics.questions import course_question_statistics, question_statistics
+from ..statistics.scores import quiz_summaries, score_histogram
 from .access import managed_course
 
 
@@ -86,7 +87,7 @@ def class_dashboard(request, course_id: int, quiz_id: int | None = None):
 
 def _class_dashboard(request, course, quiz_id: int | None):
     quizzes = list(Quiz.objects.filter(course=course).order_by("-created_at", "-id"))
-    summaries = statistics.quiz_summaries(course.pk)
+    summaries = quiz_summaries(course.pk)
     if quiz_id is not None:
         selected = next((q for q in quizzes if q.pk == quiz_id), None)
         if selected is None:
@@ -116,15 +117,13 @@ def _class_dashboard(request, course, quiz_id: int | None):
         "selected": selected,
         "ws_path": f"/ws/progress/course-progress/{course.pk}/",
         "edit_next": request.get_full_path(),
-        "weak": [
-            _stats_labels(s) for s in statistics.course_question_statistics(course) if s.flags
-        ],
+        "weak": [_stats_labels(s) for s in course_question_statistics(course) if s.flags],
     }
     if selected is not None:
-        histogram = statistics.score_histogram(selected)
+        histogram = score_histogram(selected)
         tallest = max((b.count for b in histogram), default=0)
         context.update(
-            question_stats=[_stats_labels(q) for q in statistics.question_statistics(selected)],
+            question_stats=[_stats_labels(q) for q in question_statistics(selected)],
             histogram=[(b, _bar(100 * b.count / tallest if tallest else 0)) for b in histogram],
             selected_summary=_summary_labels(summaries.get(selected.pk)),
         )

@@ -16,7 +16,8 @@ from courses.models import Course, Enrollment
 from quizzes import selectors
 from quizzes.models import Attempt, Mastery
 from quizzes.progress.mastery import mastery_payload
-from quizzes.statistics import question_statistics, quiz_summaries, score_histogram
+from quizzes.statistics.questions import question_statistics
+from quizzes.statistics.scores import quiz_summaries, score_histogram
 from smartedu.api.docs import error_responses
 from smartedu.api.pagination import StandardPagination
 from smartedu.db_routers import reports_from_replica

@@ -936,7 +936,7 @@ def part_restart(args, seeded, env, log_dir, pool, worker, positions) -> dict:
 # Where the database thread's calls come from (a sample counts for each of these on its stack).
 ENTRY_POINTS = [
     ("answer_save", "quizzes/attempts/services.py:answer_save"),
-    ("open (attempt state)", "quizzes/consumers/attempts.py:_open"),
+    ("open (attempt state)", "quizzes/attempts/player.py:player_open"),
     ("handshake: school from Host", "tenants/realtime.py:_school_for_host"),
     ("handshake: session's user", "tenants/realtime.py:_user_for_session"),
     ("handshake: quiz visible to the student", "quizzes/consumers/attempts.py:_quiz_for_student"),

@@ -42,8 +42,8 @@ from accounts.models import User
 from courses.selectors import can_manage_course
 from smartedu.progress import group_send_quietly
 
+from .attempts.display import citation_for, correct_answer
 from .attempts.errors import AttemptRefused
-from .attempts.payloads import citation_for, correct_answer
 from .attempts.rules import CHOICE_KINDS, is_course_student, response_clean
 from .attempts.services import _pin_current_versions
 from .grading import grade

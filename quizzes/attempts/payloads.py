@@ -1,154 +1,261 @@
-"""What a quiz player is sent: a question as the student sees it, the feedback on an answer,
-the whole state of an attempt and its result."""
+"""The shapes of what a quiz player is sent: the attempt's state, its questions, feedback and
+result (typed dicts: ``.display`` builds them, the API and the socket send them as they are),
+and the typed frames of the attempt socket (``/ws/quizzes/<quiz_id>/attempt/``), from which the
+protocol page of the manual is generated."""
 
-import datetime as dt
+from dataclasses import asdict, dataclass, fields, is_dataclass
+from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
-from django.utils import timezone
+from smartedu.payloads import Frame
 
-from ..models import Attempt, AttemptQuestion, Question
-from ..rendering import render
-from .rules import CHOICE_KINDS, TEXT_KINDS, answer_locks
-from .selectors import attempt_questions, feedback_visible
-
-
-def correct_answer(attempt_question: AttemptQuestion) -> dict:
-    version = attempt_question.version
-    kind = attempt_question.question.kind
-    if kind in CHOICE_KINDS:
-        return {"options": [o["id"] for o in version.options if o.get("correct")]}
-    if kind in TEXT_KINDS:
-        return {"accepted": list(version.answer.get("accepted", []))}
-    return {
-        "value": version.answer.get("value"),
-        "tolerance": version.answer.get("tolerance") or 0,
-        "unit": version.answer.get("unit") or "",
-    }
+# --- the attempt's payloads -------------------------------------------------------------------
 
 
-def citation_for(question: Question) -> dict | None:
-    """Where the key comes from: the material, page/section and the supporting passage."""
-    if not (question.source_material_id or question.source_quote):
-        return None
-    material = question.source_material
-    return {
-        "material": material.pk if material else None,
-        "title": (material.title if material else "") or "",
-        "page": question.source_page,
-        "section": question.source_section,
-        "quote": question.source_quote,
-    }
+class OptionPayload(TypedDict):
+    id: str
+    text_html: str
 
 
-def feedback_for(attempt_question: AttemptQuestion) -> dict:
-    """The feedback on an answered (or unanswered) question: the share of points earned, the
-    right answer, the explanation, per-option feedback and the citation."""
-    version = attempt_question.version
-    score = attempt_question.score
-    chosen = set()
-    response = attempt_question.response or {}
-    if "option" in response:
-        chosen = {response["option"]}
-    elif "options" in response:
-        chosen = set(response["options"])
-    return {
-        "position": attempt_question.position,
-        "score": score,
-        "correct": score == 1.0,
-        "answered": attempt_question.answered_at is not None,
-        "points_earned": round(float(attempt_question.points) * (score or 0.0), 4),
-        "correct_answer": correct_answer(attempt_question),
-        "explanation_html": str(render(version.explanation)) if version.explanation else "",
-        "option_feedback": [
-            {
-                "id": o["id"],
-                "correct": bool(o.get("correct")),
-                "chosen": o["id"] in chosen,
-                "feedback_html": str(render(o.get("feedback"), inline=True))
-                if o.get("feedback")
-                else "",
-            }
-            for o in version.options
-        ],
-        "source": citation_for(attempt_question.question),
-    }
+class OptionFeedbackPayload(TypedDict):
+    id: str
+    correct: bool
+    chosen: bool
+    feedback_html: str
 
 
-def question_payload(attempt_question: AttemptQuestion) -> dict:
-    """A question as the student sees it before feedback: no key, options in the attempt's
-    order."""
-    version = attempt_question.version
-    by_id = {o["id"]: o for o in version.options}
-    order = attempt_question.option_order or list(by_id)
-    kind = attempt_question.question.kind
-    return {
-        "position": attempt_question.position,
-        "kind": kind,
-        "points": float(attempt_question.points),
-        "stem_html": str(render(version.stem)),
-        "options": [
-            {"id": oid, "text_html": str(render(by_id[oid].get("text"), inline=True))}
-            for oid in order
-            if oid in by_id
-        ],
-        "unit": (version.answer.get("unit") or "") if kind == Question.Kind.NUMERIC else "",
-        "response": attempt_question.response,
-        "saved_at": attempt_question.answered_at.isoformat()
-        if attempt_question.answered_at
-        else None,
-    }
+class CitationPayload(TypedDict):
+    material: int | None
+    title: str
+    page: int | None
+    section: str
+    quote: str
 
 
-def attempt_state(
-    attempt: Attempt,
-    questions: list[AttemptQuestion] | None = None,
-    *,
-    now: dt.datetime | None = None,
-) -> dict:
-    """Everything a quiz player needs to show (or resume) an attempt: its questions in the
-    attempt's order with every saved answer, the deadline and the server's clock, and feedback
-    and results where the quiz shows them."""
-    now = now or timezone.now()
-    questions = attempt_questions(attempt) if questions is None else questions
-    show_feedback = feedback_visible(attempt, now=now)
-    locks = answer_locks(attempt.quiz)
-    payload_questions = []
-    for aq in questions:
-        item = question_payload(aq)
-        item["locked"] = attempt.state == Attempt.State.SUBMITTED or (
-            locks and aq.answered_at is not None
-        )
-        if show_feedback and (aq.answered_at is not None or attempt.state == "submitted"):
-            item["feedback"] = feedback_for(aq)
-        payload_questions.append(item)
-    remaining = None
-    if attempt.deadline is not None and attempt.state == Attempt.State.IN_PROGRESS:
-        remaining = max(0.0, (attempt.deadline - now).total_seconds())
-    state = {
-        "attempt": attempt.pk,
-        "quiz": attempt.quiz_id,
-        "number": attempt.number,
-        "state": attempt.state,
-        "started_at": attempt.started_at.isoformat() if attempt.started_at else None,
-        "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
-        "server_time": now.isoformat(),
-        "remaining_seconds": remaining,
-        "show_feedback": attempt.quiz.show_feedback,
-        "feedback_visible": show_feedback,
-        "answered": sum(1 for aq in questions if aq.answered_at is not None),
-        "questions": payload_questions,
-    }
-    if attempt.state == Attempt.State.SUBMITTED:
-        state["result"] = attempt_result(attempt)
-    return state
+class FeedbackPayload(TypedDict):
+    position: int
+    score: float | None
+    correct: bool
+    answered: bool
+    points_earned: float
+    # Choice questions: {"options"}; typed answers: {"accepted"}; numeric: {"value",
+    # "tolerance", "unit"}.
+    correct_answer: dict[str, Any]
+    explanation_html: str
+    option_feedback: list[OptionFeedbackPayload]
+    source: CitationPayload | None
 
 
-def attempt_result(attempt: Attempt) -> dict:
-    return {
-        "score": attempt.score,
-        "max_score": attempt.max_score,
-        "percent": attempt.percent,
-        "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None,
-        "submit_reason": attempt.submit_reason,
-        "late": attempt.is_late,
-        "late_penalty_percent": attempt.quiz.late_penalty_percent if attempt.is_late else 0,
-    }
+class QuestionPayload(TypedDict):
+    position: int
+    kind: str
+    points: float
+    stem_html: str
+    options: list[OptionPayload]
+    unit: str
+    response: dict[str, Any] | None
+    saved_at: str | None
+    # Added by attempt_state.
+    locked: NotRequired[bool]
+    feedback: NotRequired[FeedbackPayload]
+
+
+class AttemptResultPayload(TypedDict):
+    score: float | None
+    max_score: float | None
+    percent: float | None
+    submitted_at: str | None
+    submit_reason: str
+    late: bool
+    late_penalty_percent: int
+
+
+class AttemptStatePayload(TypedDict):
+    attempt: int
+    quiz: int
+    number: int
+    state: str
+    started_at: str | None
+    deadline: str | None
+    server_time: str
+    remaining_seconds: float | None
+    show_feedback: str
+    feedback_visible: bool
+    answered: int
+    questions: list[QuestionPayload]
+    result: NotRequired[AttemptResultPayload]
+
+
+# --- the attempt socket's messages ---------------------------------------------------------
+# The consumer sends exactly these; smartedu.payloads.Frame's docs page is generated from them.
+
+ENDPOINT = "ws/quizzes/<quiz_id>/attempt/"
+
+
+class _Omitted:
+    """A field left out of the message (not sent as null)."""
+
+    def __repr__(self) -> str:
+        return "OMITTED"
+
+
+OMITTED: Any = _Omitted()
+
+
+@dataclass(frozen=True)
+class AttemptFrame(Frame):
+    """A message on the attempt socket. Fields set to ``OMITTED`` are not sent; a field named
+    ``state`` is an attempt's whole state (``attempt_state``), sent at the top level."""
+
+    endpoint: ClassVar[str] = ENDPOINT
+
+    def as_message(self) -> dict[str, Any]:
+        message: dict[str, Any] = {"type": self.type}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value is OMITTED:
+                continue
+            if item.name == "state":
+                message.update(value)
+            else:
+                message[item.name] = asdict(value) if is_dataclass(value) else value
+        return message
+
+
+@dataclass(frozen=True)
+class PingFrame(AttemptFrame):
+    """Sent by the page to read the server's clock."""
+
+    type: ClassVar[str] = "ping"
+    sent_by: ClassVar[Literal["server", "client"]] = "client"
+
+
+@dataclass(frozen=True)
+class OpenFrame(AttemptFrame):
+    """Sent by the page when it loads: the attempt in progress, or the quiz's status."""
+
+    type: ClassVar[str] = "open"
+    sent_by: ClassVar[Literal["server", "client"]] = "client"
+
+
+@dataclass(frozen=True)
+class StartFrame(AttemptFrame):
+    """Sent by the page to start an attempt (or resume the one in progress)."""
+
+    type: ClassVar[str] = "start"
+    sent_by: ClassVar[Literal["server", "client"]] = "client"
+
+
+@dataclass(frozen=True)
+class AnswerFrame(AttemptFrame):
+    """Sent by the page with an answer to one question of the attempt it opened."""
+
+    type: ClassVar[str] = "answer"
+    sent_by: ClassVar[Literal["server", "client"]] = "client"
+
+    attempt: int
+    position: int
+    response: dict[str, Any]
+    # Echoed in the reply (at most 40 characters).
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class SubmitFrame(AttemptFrame):
+    """Sent by the page to submit the attempt it opened."""
+
+    type: ClassVar[str] = "submit"
+    sent_by: ClassVar[Literal["server", "client"]] = "client"
+
+    attempt: int
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class PongFrame(AttemptFrame):
+    """Sent in reply to ``ping``: the server's clock, which owns every deadline."""
+
+    type: ClassVar[str] = "pong"
+    sent_by: ClassVar[Literal["server", "client"]] = "server"
+
+    server_time: str
+
+
+@dataclass(frozen=True)
+class AvailabilityPayload:
+    """Whether the student may start an attempt now, and why not (``Availability``)."""
+
+    can_start: bool
+    code: str
+    message: str
+    window: str
+    attempts_used: int
+    attempts_allowed: int
+
+
+@dataclass(frozen=True)
+class StatusFrame(AttemptFrame):
+    """Sent in reply to ``open`` when no attempt is in progress: whether one may start, and the
+    latest submitted attempt (its state) if any."""
+
+    type: ClassVar[str] = "status"
+    sent_by: ClassVar[Literal["server", "client"]] = "server"
+
+    availability: AvailabilityPayload
+    last_attempt: AttemptStatePayload | None
+
+
+@dataclass(frozen=True)
+class AttemptStateFrame(AttemptFrame):
+    """Sent in reply to ``open`` or ``start`` with an attempt in progress: its whole state.
+
+    The state's fields (``AttemptStatePayload``) are sent at the top level of the message."""
+
+    type: ClassVar[str] = "attempt"
+    sent_by: ClassVar[Literal["server", "client"]] = "server"
+
+    state: AttemptStatePayload
+
+
+@dataclass(frozen=True)
+class SavedFrame(AttemptFrame):
+    """Sent when an answer is stored, in reply to ``answer`` or when another page saved one;
+    with ``feedback`` when the quiz shows feedback after each answer."""
+
+    type: ClassVar[str] = "saved"
+    sent_by: ClassVar[Literal["server", "client"]] = "server"
+
+    ref: str | None
+    attempt: int
+    position: int
+    response: dict[str, Any] | None
+    saved_at: str
+    answered: int
+    feedback: FeedbackPayload | None = OMITTED
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmittedFrame(AttemptFrame):
+    """Sent when the attempt is submitted (by this page, another, the API or the clock): its
+    final state with the result; ``already_submitted`` and ``ref`` in reply to ``submit``."""
+
+    type: ClassVar[str] = "submitted"
+    sent_by: ClassVar[Literal["server", "client"]] = "server"
+
+    reason: str
+    already_submitted: bool = OMITTED
+    ref: str | None = OMITTED
+    state: AttemptStatePayload
+
+
+@dataclass(frozen=True)
+class ErrorFrame(AttemptFrame):
+    """Sent when a message is refused: a stable ``code`` and a sentence; ``ref`` and
+    ``position`` of the answer or submit it refuses, where known."""
+
+    type: ClassVar[str] = "error"
+    sent_by: ClassVar[Literal["server", "client"]] = "server"
+
+    code: str
+    message: str
+    ref: str | None = OMITTED
+    position: int | None = OMITTED

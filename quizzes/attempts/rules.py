@@ -5,6 +5,7 @@ response to each kind of question. Nothing here writes."""
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
@@ -135,7 +136,7 @@ def when_text(moment: dt.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def response_clean(attempt_question: AttemptQuestion, response) -> dict:
+def response_clean(attempt_question: AttemptQuestion, response: object) -> dict[str, Any]:
     """The response in its stored shape, or ``AttemptRefused("bad_response")`` saying what a
     response to this kind of question looks like."""
     kind = attempt_question.question.kind

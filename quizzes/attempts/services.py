@@ -5,6 +5,7 @@ clock has closed. Each takes its locks and states what it raises; the rules they
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -15,8 +16,9 @@ from accounts.models import User
 from ..grading import grade
 from ..models import Attempt, AttemptQuestion, Question, QuestionVersion, Quiz, QuizItem
 from .broadcasts import answer_saved_broadcast, attempt_submitted_broadcast
+from .display import feedback_for
 from .errors import AttemptRefused
-from .payloads import feedback_for
+from .payloads import FeedbackPayload
 from .rules import (
     CHOICE_KINDS,
     accommodation_for,
@@ -116,13 +118,13 @@ def attempt_start(quiz: Quiz, student: User, *, now: dt.datetime | None = None) 
 class AnswerSaved:
     attempt_question: AttemptQuestion
     saved_at: dt.datetime
-    feedback: dict | None  # present when the quiz shows feedback after each answer
+    feedback: FeedbackPayload | None  # present when the quiz shows feedback after each answer
 
 
 def answer_save(
     attempt: Attempt,
     attempt_question: AttemptQuestion,
-    response,
+    response: object,
     *,
     now: dt.datetime | None = None,
     sender: str | None = None,
@@ -161,7 +163,12 @@ def answer_save(
 
 
 def _answer_store_if_open(
-    attempt_question_id: int, response, score: float, now: dt.datetime, *, only_unanswered: bool
+    attempt_question_id: int,
+    response: dict[str, Any],
+    score: float,
+    now: dt.datetime,
+    *,
+    only_unanswered: bool,
 ) -> bool:
     """Write the answer if its attempt is in progress and before its deadline (and, with
     ``only_unanswered``, if the question has no answer yet); returns whether it was written.
@@ -205,7 +212,9 @@ def _answer_store_if_open(
         return cursor.rowcount == 1
 
 
-def _refusal_for_unsaved(attempt: Attempt, attempt_question: AttemptQuestion, now) -> None:
+def _refusal_for_unsaved(
+    attempt: Attempt, attempt_question: AttemptQuestion, now: dt.datetime
+) -> None:
     fresh = Attempt.objects.get(pk=attempt.pk)
     if fresh.state == Attempt.State.SUBMITTED:
         raise AttemptRefused(

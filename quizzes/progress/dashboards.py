@@ -4,6 +4,7 @@ class grid, the school overview. Each reads a fixed number of queries, whatever 
 import datetime as dt
 import statistics
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate
@@ -21,7 +22,7 @@ class CourseProgress:
     """One course on a student's progress page."""
 
     course: Course
-    mastery: dict
+    mastery: dict[str, Any]
     attempts: list[Attempt] = field(default_factory=list)
 
 
@@ -144,7 +145,7 @@ class SchoolOverview:
     courses: list[CourseFigures]
     # (date, submitted attempts) for each of the last 30 days, oldest first, today last.
     attempts_per_day: list[tuple[dt.date, int]]
-    live_sessions: list
+    live_sessions: list[LiveSession]
 
     @property
     def attempts_30_days(self) -> int:

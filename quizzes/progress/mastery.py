@@ -2,13 +2,14 @@
 docstring says why only final answers count)."""
 
 import datetime as dt
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from ..models import Attempt, AttemptQuestion, LiveAnswer, Mastery, Quiz
 
 
-def final_attempt_answers(**filters):
+def final_attempt_answers(**filters: Any) -> QuerySet[AttemptQuestion]:
     """Graded attempt answers a student can no longer change (see the module docstring)."""
     return AttemptQuestion.objects.filter(
         Q(attempt__state=Attempt.State.SUBMITTED)
@@ -36,7 +37,9 @@ def latest_graded_answers(student_id: int, course_id: int) -> dict[int, tuple[fl
     return {qid: (points, score) for qid, (_, points, score) in latest.items()}
 
 
-def mastery_payload(student_id: int, course_id: int, rows: list[Mastery] | None = None) -> dict:
+def mastery_payload(
+    student_id: int, course_id: int, rows: list[Mastery] | None = None
+) -> dict[str, Any]:
     """The student's mastery in a course as pages and the API show it: ``{student, course,
     overall (or None), topics, objectives, updated_at}``; each row ``{tag, percent, earned,
     possible, questions_answered}``, topics and objectives by tag. ``updated_at`` (ISO, None
@@ -44,7 +47,7 @@ def mastery_payload(student_id: int, course_id: int, rows: list[Mastery] | None 
     if rows is None:
         rows = list(Mastery.objects.filter(student_id=student_id, course_id=course_id))
 
-    def row(m: Mastery) -> dict:
+    def row(m: Mastery) -> dict[str, Any]:
         return {
             "tag": m.tag,
             "percent": m.percent,
@@ -66,7 +69,7 @@ def mastery_payload(student_id: int, course_id: int, rows: list[Mastery] | None 
     }
 
 
-def attempt_summary(attempt: Attempt) -> dict:
+def attempt_summary(attempt: Attempt) -> dict[str, Any]:
     """One submitted attempt as the progress pages list it."""
     return {
         "id": attempt.pk,

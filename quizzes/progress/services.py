@@ -2,6 +2,7 @@
 per student and course), rewrite the rows, push them to the progress pages."""
 
 import logging
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
@@ -35,7 +36,7 @@ REFRESH_TASK = "quizzes.tasks.refresh_progress"
 _redis_client = None
 
 
-def _redis():
+def _redis() -> Any:
     global _redis_client
     if _redis_client is None:
         import redis
@@ -48,7 +49,9 @@ def _pending_key(student_id: int, course_id: int) -> str:
     return f"{connection.schema_name}:progress-pending:{student_id}:{course_id}"
 
 
-def progress_changed(student_id: int, course_id: int, *, submitted_attempt: int | None = None):
+def progress_changed(
+    student_id: int, course_id: int, *, submitted_attempt: int | None = None
+) -> None:
     """Queue a mastery recompute for this student and course; call it after the answer commits.
 
     At most one recompute waits per student and course. The mark that says one is waiting is
@@ -128,7 +131,7 @@ def mastery_refresh(student_id: int, course_id: int) -> list[Mastery]:
 
 def progress_refresh_and_publish(
     student_id: int, course_id: int, *, submitted_attempt: int | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Recompute and push to the student's page and the course dashboard. Returns the mastery
     payload. With ``submitted_attempt`` it also pushes ``attempt_submitted``: to the student
     their attempt's result, to the course dashboard that and the quiz's new figures, to the

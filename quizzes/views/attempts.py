@@ -2,10 +2,11 @@
 attempt websocket, quizzes.consumers.attempts), the review of a submitted attempt, what the
 student's quiz page says about starting, and the accommodations page.
 
-Who may see what comes from ``quizzes.attempts`` (``attempt_availability``,
-``attempt_get_for``, ``feedback_visible``); writes go through ``quizzes.attempts`` and
-``quizzes.accommodations``. Question text arrives as HTML made by ``quizzes.rendering.render``
-(sanitised) inside the attempt payloads; only those ``*_html`` fields are marked safe here."""
+Who may see what comes from ``quizzes.attempts`` (``rules.attempt_availability``,
+``selectors.attempt_get_for``, ``selectors.feedback_visible``); writes go through
+``quizzes.attempts.services`` and ``quizzes.accommodations``. Question text arrives as HTML
+made by ``quizzes.rendering.render`` (sanitised) inside the attempt payloads; only those
+``*_html`` fields are marked safe here."""
 
 import datetime as dt
 
@@ -24,7 +25,7 @@ from courses import selectors as course_selectors
 from courses.models import Course
 
 from .. import accommodations as accommodation_service
-from ..attempts.payloads import attempt_state, feedback_for
+from ..attempts.display import attempt_state, feedback_for
 from ..attempts.rules import (
     CHOICE_KINDS,
     accommodation_for,

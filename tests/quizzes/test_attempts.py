@@ -8,8 +8,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from quizzes import services
+from quizzes.attempts.display import attempt_state
 from quizzes.attempts.errors import AttemptRefused
-from quizzes.attempts.payloads import attempt_state
 from quizzes.attempts.rules import attempt_availability
 from quizzes.attempts.selectors import attempt_questions
 from quizzes.attempts.services import (

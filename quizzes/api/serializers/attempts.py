@@ -9,7 +9,7 @@ which the domain adds only when the quiz shows feedback."""
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from quizzes.attempts.payloads import feedback_for, question_payload
+from quizzes.attempts.display import feedback_for, question_payload
 from quizzes.models import Question, Quiz
 from smartedu.api.serializers import StrictSerializer
 

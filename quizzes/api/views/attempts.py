@@ -19,8 +19,8 @@ from accounts.models import User
 from courses import selectors as course_selectors
 from quizzes import selectors
 from quizzes.accommodations import accommodation_set
+from quizzes.attempts.display import attempt_state
 from quizzes.attempts.errors import AttemptRefused
-from quizzes.attempts.payloads import attempt_state
 from quizzes.attempts.selectors import attempt_get_for, attempt_own_get, attempt_questions
 from quizzes.attempts.services import (
     answer_save,

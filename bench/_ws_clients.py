@@ -598,7 +598,7 @@ ACTIVITIES = [
     ("PostgreSQL: borrowing a pooled connection (health check)", "psycopg_pool/pool.py:getconn"),
     ("PostgreSQL: opening a connection", "psycopg/connection.py:connect"),
     ("PostgreSQL: setting the search_path", "postgresql_backend/base.py:_handle_search_path"),
-    ("progress_changed (Redis dedupe key, Celery task)", "quizzes/progress.py:progress_changed"),
+    ("progress_changed (Redis dedupe key, Celery task)", "progress/services.py:progress_changed"),
     ("after-commit group_send (async_to_sync)", "smartedu/progress.py:group_send_quietly"),
     ("PostgreSQL: the statements themselves", "psycopg/cursor.py:execute"),
     ("channel layer (Redis)", "channels_redis/"),

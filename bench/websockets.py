@@ -126,7 +126,7 @@ def seed(students: int, class_size: int, questions: int) -> Seeded:
     from courses import services as course_services
     from courses.models import Enrollment
     from quizzes import services as quiz_services
-    from quizzes.attempts import attempt_start
+    from quizzes.attempts.services import attempt_start
     from quizzes.models import Quiz
     from tenants.services import school_provision
 
@@ -683,9 +683,11 @@ def in_process(seeded: Seeded, samples: int = 50) -> list[list]:
     from django.test.utils import CaptureQueriesContext
     from django_tenants.utils import schema_context
 
-    from quizzes import attempts as attempt_rules
+    from quizzes.attempts.groups import attempt_group
+    from quizzes.attempts.selectors import attempt_questions
+    from quizzes.attempts.services import answer_save
     from quizzes.models import Attempt
-    from quizzes.progress import progress_changed
+    from quizzes.progress.services import progress_changed
     from smartedu.progress import group_send_quietly
     from tenants.realtime import run_in_school
 
@@ -693,16 +695,16 @@ def in_process(seeded: Seeded, samples: int = 50) -> list[list]:
         attempt = Attempt.objects.select_related("quiz").get(
             quiz_id=seeded.quiz_id, student_id=seeded.probe_id
         )
-        question = attempt_rules.attempt_questions(attempt)[-1]
+        question = attempt_questions(attempt)[-1]
     connections.close_all()
-    group = attempt_rules.attempt_group(seeded.schema, attempt.pk)
+    group = attempt_group(seeded.schema, attempt.pk)
 
     def select_one():
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
 
     def answer(n):
-        attempt_rules.answer_save(attempt, question, {"text": f"probe {n}"}, sender="probe")
+        answer_save(attempt, question, {"text": f"probe {n}"}, sender="probe")
 
     steps = [
         ("a database call: borrow a pooled connection, SELECT 1", select_one),
@@ -935,8 +937,8 @@ def part_restart(args, seeded, env, log_dir, pool, worker, positions) -> dict:
 
 # Where the database thread's calls come from (a sample counts for each of these on its stack).
 ENTRY_POINTS = [
-    ("answer_save", "quizzes/attempts.py:answer_save"),
-    ("open (attempt state)", "quizzes/consumers/attempts.py:_open"),
+    ("answer_save", "quizzes/attempts/services.py:answer_save"),
+    ("open (attempt state)", "quizzes/attempts/player.py:player_open"),
     ("handshake: school from Host", "tenants/realtime.py:_school_for_host"),
     ("handshake: session's user", "tenants/realtime.py:_user_for_session"),
     ("handshake: quiz visible to the student", "quizzes/consumers/attempts.py:_quiz_for_student"),

@@ -6,12 +6,12 @@ can use. A question that fails here is never saved, half-formed or otherwise.
 cleaned content as a dict ready for ``QuestionVersion`` or raises ``ValidationError`` whose
 messages say, in words a teacher understands, what is wrong."""
 
-import html
 import math
 import re
 
 from django.core.exceptions import ValidationError
 
+from .answers import normalize_answer, parse_number
 from .models import Question
 from .rendering import clean_text
 
@@ -23,19 +23,6 @@ BLANK = "____"
 _BLANK_RE = re.compile(r"_{3,}")
 CHOICE_KINDS = {Question.Kind.SINGLE, Question.Kind.MULTIPLE, Question.Kind.TRUE_FALSE}
 TEXT_KINDS = {Question.Kind.SHORT_ANSWER, Question.Kind.FILL_BLANK}
-
-
-_ARTICLE_RE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
-
-
-def normalize_answer(text: str, *, case_sensitive: bool = False) -> str:
-    """How typed answers are compared: case (unless ``case_sensitive``), runs of spaces,
-    punctuation at the ends and a leading article do not matter ("The Krebs cycle." ==
-    "krebs cycle"). Entities are decoded, so a stored "AT&amp;T" matches a typed "AT&T"."""
-    text = html.unescape(str(text or ""))
-    text = " ".join(text.split() if case_sensitive else text.lower().split())
-    text = text.strip(" .,;:!?\"'`()[]{}")
-    return _ARTICLE_RE.sub("", text)
 
 
 def _text(value, field: str, label: str, *, max_length: int, numbers: bool = False) -> str:
@@ -175,8 +162,6 @@ def _number(value, field: str) -> float:
     if isinstance(value, bool):
         raise ValidationError({"answer": f"The {field} must be a number."})
     if isinstance(value, str):
-        from .grading import parse_number
-
         # Read as grading reads a student's answer ("1,000" is a thousand, "2,5" two and a
         # half), but nothing may follow the number in a key.
         text = value.strip()

@@ -12,7 +12,8 @@ from courses.demo import DEMO_COURSE_CODE
 from courses.models import Course, Material
 
 from . import services
-from .attempts import answer_save, attempt_questions, attempt_start, attempt_submit
+from .attempts.selectors import attempt_questions
+from .attempts.services import answer_save, attempt_start, attempt_submit
 from .grading import key_response
 from .models import Attempt, Quiz
 from .progress import mastery_refresh

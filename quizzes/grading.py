@@ -15,40 +15,12 @@ A response is a dict by kind: ``{"option": "b"}`` (single, true_false), ``{"opti
 
 A response of the wrong shape scores 0; it never raises."""
 
-import math
-import re
-
-from .content import normalize_answer
+from .answers import normalize_answer, parse_number
 from .models import Question, QuestionVersion
-
-_NUMBER_RE = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
-_GROUPED_RE = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(?![\d,])")
-_DECIMAL_COMMA_RE = re.compile(r"^[-+]?\d+,\d+(?![\d,.])")
 
 
 def _correct_ids(version: QuestionVersion) -> set[str]:
     return {o["id"] for o in version.options if o.get("correct")}
-
-
-def parse_number(value) -> float | None:
-    """A number a student typed ("1,000", "3.5 m", " -2e3 ") or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
-    if not isinstance(value, str):
-        return None
-    text = value.strip().replace("\u2212", "-")  # the typographic minus sign
-    if _GROUPED_RE.match(text):
-        text = text.replace(",", "", text.count(","))
-    elif _DECIMAL_COMMA_RE.match(text):
-        text = text.replace(",", ".", 1)
-    match = _NUMBER_RE.match(text)
-    if not match or text[match.end() : match.end() + 1] in (",", "."):
-        # "1,23,4" or "1.2.3": not a number a student meant.
-        return None
-    number = float(match.group(0))
-    return number if math.isfinite(number) else None
 
 
 def grade(kind: str, version: QuestionVersion, response) -> float:

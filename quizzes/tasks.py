@@ -1,9 +1,15 @@
+"""Celery tasks: thin wrappers that take ids, run in the school's schema (tenant-schemas-celery)
+and call a service. Services enqueue them by name (``quizzes.tasks.<name>``), so nothing below
+imports this module."""
+
 import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from .attempts.services import attempts_submit_expired
 from .generation import lifecycle, slices  # the generation tasks below (appended)
+from .progress.services import progress_refresh_and_publish
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +25,6 @@ logger = logging.getLogger(__name__)
 def refresh_progress(student_id: int, course_id: int, submitted_attempt: int | None = None):
     """Recompute a student's mastery in a course and push it live. Idempotent: it rewrites the
     rows from the answers, whatever ran before."""
-    from .progress import progress_refresh_and_publish
-
     progress_refresh_and_publish(student_id, course_id, submitted_attempt=submitted_attempt)
 
 
@@ -29,8 +33,6 @@ def submit_expired_attempts() -> int:
     """Submit attempts left open past their deadline, in every active school (each minute)."""
     from django.conf import settings
     from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
-
-    from .attempts import attempts_submit_expired
 
     total = 0
     schools = get_tenant_model().objects.exclude(

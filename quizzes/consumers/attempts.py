@@ -1,9 +1,11 @@
 """A student taking a quiz over a websocket: ``/ws/quizzes/<quiz_id>/attempt/``.
 
-The consumer is thin: every rule lives in ``quizzes.attempts``. It holds the attempt it opened
-and that attempt's questions in memory, so an answer costs ``answer_save``'s one conditional
-UPDATE and nothing else; it keeps a timer that submits the attempt at its deadline; it hears
-the attempt's group, so saves and submits from another tab, the API or the sweep reach the page.
+The consumer is thin: every rule lives in ``quizzes.attempts``. Each message is one call of
+``quizzes.attempts.player`` (or ``services.answer_save``) and each reply one of the typed frames
+of ``quizzes.attempts.payloads``. It holds the attempt it opened and that attempt's questions in
+memory, so an answer costs ``answer_save``'s one conditional UPDATE and nothing else; it keeps
+a timer that submits the attempt at its deadline; it hears the attempt's group, so saves and
+submits from another tab, the API or the sweep reach the page.
 The protocol is documented in the README (Websockets, "Taking a quiz")."""
 
 import asyncio
@@ -22,21 +24,26 @@ from smartedu.consumers import (
 )
 from tenants.realtime import SchoolCalls
 
-from ..attempts import (
-    AttemptRefused,
-    answer_locks,
-    answer_save,
-    attempt_availability,
-    attempt_expire_if_due,
-    attempt_group,
-    attempt_is_past_deadline,
-    attempt_questions,
-    attempt_start,
-    attempt_state,
-    attempt_submit,
-    feedback_for,
-    is_course_student,
+from ..attempts.display import feedback_for
+from ..attempts.errors import AttemptRefused
+from ..attempts.groups import attempt_group
+from ..attempts.payloads import (
+    OMITTED,
+    AttemptFrame,
+    ErrorFrame,
+    PongFrame,
+    SavedFrame,
+    SubmittedFrame,
 )
+from ..attempts.player import (
+    player_open,
+    player_start,
+    player_submit,
+    player_submit_if_due,
+    player_submitted_state,
+)
+from ..attempts.rules import answer_locks, is_course_student
+from ..attempts.services import answer_save
 from ..grading import grade
 from ..models import Attempt, AttemptQuestion, Quiz
 from ..selectors import quiz_get_for
@@ -64,87 +71,6 @@ def _quiz_for_student(user, quiz_id: int) -> tuple[Quiz | None, int]:
     if not is_course_student(user, quiz):
         return None, CLOSE_FORBIDDEN
     return quiz, 0
-
-
-def _fresh_quiz(quiz_id: int) -> Quiz:
-    """The quiz as it is now (its settings may have changed since the socket opened)."""
-    return Quiz.objects.select_related("course").get(pk=quiz_id)
-
-
-def _open(quiz_id: int, student) -> tuple[Attempt | None, list[AttemptQuestion], dict]:
-    """The attempt in progress with its questions and state (submitted first if its deadline
-    has passed), or the latest submitted attempt (if any) with the ``status`` message."""
-    now = timezone.now()
-    running = (
-        Attempt.objects.select_related("quiz")
-        .filter(quiz_id=quiz_id, student=student, state=Attempt.State.IN_PROGRESS)
-        .first()
-    )
-    if running is not None:
-        running = attempt_expire_if_due(running, now=now)
-        if running.state == Attempt.State.IN_PROGRESS:
-            questions = attempt_questions(running)
-            return running, questions, {"type": "attempt", **attempt_state(running, questions)}
-    quiz = _fresh_quiz(quiz_id)
-    availability = attempt_availability(quiz, student, now=now)
-    last = (
-        Attempt.objects.select_related("quiz")
-        .filter(quiz=quiz, student=student, state=Attempt.State.SUBMITTED)
-        .order_by("-number")
-        .first()
-    )
-    questions = attempt_questions(last) if last else []
-    status = {
-        "type": "status",
-        "availability": {
-            "can_start": availability.can_start,
-            "code": availability.code,
-            "message": availability.message,
-            "window": availability.window,
-            "attempts_used": availability.attempts_used,
-            "attempts_allowed": availability.attempts_allowed,
-        },
-        "last_attempt": attempt_state(last, questions, now=now) if last else None,
-    }
-    return last, questions, status
-
-
-def _start(quiz_id: int, student) -> tuple[Attempt, list[AttemptQuestion], dict]:
-    attempt = attempt_start(_fresh_quiz(quiz_id), student)
-    questions = attempt_questions(attempt)
-    return attempt, questions, {"type": "attempt", **attempt_state(attempt, questions)}
-
-
-def _submit(attempt: Attempt, reason: str, sender: str) -> tuple[list[AttemptQuestion], dict, bool]:
-    """Submit (idempotent) and the attempt's final state, read afresh: answers may have come
-    from another tab or the API."""
-    submitted, changed = attempt_submit(attempt, reason=reason, sender=sender)
-    questions = attempt_questions(submitted)
-    return questions, attempt_state(submitted, questions), changed
-
-
-def _submit_if_due(
-    attempt_id: int, sender: str
-) -> tuple[dt.datetime | None, list[AttemptQuestion], dict | None]:
-    """At the deadline the timer read: submit the attempt (if still open) and return its final
-    state; if the deadline it has now is later (or gone), return that instead and submit
-    nothing."""
-    attempt = Attempt.objects.select_related("quiz").get(pk=attempt_id)
-    now = timezone.now()
-    if attempt.state == Attempt.State.IN_PROGRESS:
-        if not attempt_is_past_deadline(attempt, now):
-            return attempt.deadline, [], None
-        attempt, _ = attempt_submit(
-            attempt, reason=Attempt.SubmitReason.DEADLINE, now=now, sender=sender
-        )
-    questions = attempt_questions(attempt)
-    return attempt.deadline, questions, attempt_state(attempt, questions, now=now)
-
-
-def _submitted_state(attempt_id: int) -> tuple[list[AttemptQuestion], dict]:
-    attempt = Attempt.objects.select_related("quiz").get(pk=attempt_id)
-    questions = attempt_questions(attempt)
-    return questions, attempt_state(attempt, questions)
 
 
 # --- the consumer --------------------------------------------------------------------------
@@ -207,31 +133,38 @@ class AttemptConsumer(GuardedJsonConsumer):
             )
         await handler(content)
 
+    async def _send(self, frame: AttemptFrame) -> None:
+        await self.send_json(frame.as_message())
+
     async def _error(self, code: str, message: str, **extra) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+        await self._send(ErrorFrame(code, message, **extra))
 
     # --- handlers --------------------------------------------------------------------------
 
     async def on_ping(self, content):
-        await self.send_json({"type": "pong", "server_time": timezone.now().isoformat()})
+        await self._send(PongFrame(server_time=timezone.now().isoformat()))
 
     async def on_open(self, content):
         try:
-            attempt, questions, message = await self._db(_open, self.quiz_id, self.scope["user"])
+            attempt, questions, frame = await self._db(
+                player_open, self.quiz_id, self.scope["user"]
+            )
         except Quiz.DoesNotExist:
             return await self._error("not_found", "This quiz no longer exists.")
         await self._hold(attempt, questions)
-        await self.send_json(message)
+        await self._send(frame)
 
     async def on_start(self, content):
         try:
-            attempt, questions, message = await self._db(_start, self.quiz_id, self.scope["user"])
+            attempt, questions, frame = await self._db(
+                player_start, self.quiz_id, self.scope["user"]
+            )
         except AttemptRefused as refused:
             return await self._error(refused.code, refused.message)
         except Quiz.DoesNotExist:
             return await self._error("not_found", "This quiz no longer exists.")
         await self._hold(attempt, questions)
-        await self.send_json(message)
+        await self._send(frame)
 
     async def on_answer(self, content):
         ref, problem = _ref_of(content)
@@ -280,10 +213,8 @@ class AttemptConsumer(GuardedJsonConsumer):
             )
         except AttemptRefused as refused:
             return await self._error(refused.code, refused.message, ref=ref, position=position)
-        message = self._saved_message(question, saved.saved_at, ref=ref)
-        if saved.feedback is not None:
-            message["feedback"] = saved.feedback
-        await self.send_json(message)
+        feedback = saved.feedback if saved.feedback is not None else OMITTED
+        await self._send(self._saved_frame(question, saved.saved_at, ref=ref, feedback=feedback))
 
     async def on_submit(self, content):
         ref, problem = _ref_of(content)
@@ -305,17 +236,16 @@ class AttemptConsumer(GuardedJsonConsumer):
         self.announced = True
         self._cancel_timer()
         questions, state, changed = await self._db(
-            _submit, self.attempt, Attempt.SubmitReason.STUDENT, self.channel_name
+            player_submit, self.attempt, Attempt.SubmitReason.STUDENT, self.channel_name
         )
         self.questions = {q.position: q for q in questions}
-        await self.send_json(
-            {
-                "type": "submitted",
-                "reason": state["result"]["submit_reason"],
-                "already_submitted": not changed,
-                "ref": ref,
-                **state,
-            }
+        await self._send(
+            SubmittedFrame(
+                reason=state["result"]["submit_reason"],
+                already_submitted=not changed,
+                ref=ref,
+                state=state,
+            )
         )
 
     # --- what this socket holds ------------------------------------------------------------
@@ -357,7 +287,7 @@ class AttemptConsumer(GuardedJsonConsumer):
                 if not self._holds(attempt_id) or self.announced:
                     return
                 later, questions, state = await self._db(
-                    _submit_if_due, attempt_id, self.channel_name
+                    player_submit_if_due, attempt_id, self.channel_name
                 )
                 if state is not None:
                     break
@@ -368,25 +298,25 @@ class AttemptConsumer(GuardedJsonConsumer):
                 return
             self.announced = True
             self.questions = {q.position: q for q in questions}
-            await self.send_json(
-                {"type": "submitted", "reason": state["result"]["submit_reason"], **state}
-            )
+            await self._send(SubmittedFrame(reason=state["result"]["submit_reason"], state=state))
         except asyncio.CancelledError:
             raise
         except Exception:
             # The sweep task submits the attempt anyway; the page learns it on its next message.
             logger.exception("Submitting attempt %s at its deadline failed", attempt_id)
 
-    def _saved_message(self, question: AttemptQuestion, saved_at, *, ref=None) -> dict:
-        return {
-            "type": "saved",
-            "ref": ref,
-            "attempt": self.attempt.pk,
-            "position": question.position,
-            "response": question.response,
-            "saved_at": saved_at.isoformat(),
-            "answered": sum(1 for q in self.questions.values() if q.answered_at is not None),
-        }
+    def _saved_frame(
+        self, question: AttemptQuestion, saved_at, *, ref=None, feedback=OMITTED
+    ) -> SavedFrame:
+        return SavedFrame(
+            ref=ref,
+            attempt=self.attempt.pk,
+            position=question.position,
+            response=question.response,
+            saved_at=saved_at.isoformat(),
+            answered=sum(1 for q in self.questions.values() if q.answered_at is not None),
+            feedback=feedback,
+        )
 
     # --- events from the attempt's group (another tab, the API, the sweep) -----------------
 
@@ -400,12 +330,10 @@ class AttemptConsumer(GuardedJsonConsumer):
             self.announced = True
             self._cancel_timer()
             attempt_id = self.attempt.pk
-            questions, state = await self._db(_submitted_state, attempt_id)
+            questions, state = await self._db(player_submitted_state, attempt_id)
             if self._holds(attempt_id):
                 self.questions = {q.position: q for q in questions}
-            await self.send_json(
-                {"type": "submitted", "reason": state["result"]["submit_reason"], **state}
-            )
+            await self._send(SubmittedFrame(reason=state["result"]["submit_reason"], state=state))
 
     async def _saved_elsewhere(self, payload: dict) -> None:
         """Mirror another page's saved answer in memory (grading is pure: no database) and
@@ -417,10 +345,8 @@ class AttemptConsumer(GuardedJsonConsumer):
         question.response = payload.get("response")
         question.score = grade(question.question.kind, question.version, question.response)
         question.answered_at = saved_at
-        message = self._saved_message(question, saved_at)
-        if answer_locks(self.attempt.quiz):
-            message["feedback"] = feedback_for(question)
-        await self.send_json(message)
+        feedback = feedback_for(question) if answer_locks(self.attempt.quiz) else OMITTED
+        await self._send(self._saved_frame(question, saved_at, feedback=feedback))
 
 
 def _ref_of(content: dict) -> tuple[str | None, str | None]:

@@ -11,7 +11,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..attempts import AttemptRefused, response_clean
+from ..attempts.errors import AttemptRefused
+from ..attempts.rules import response_clean
 from ..grading import grade
 from ..models import LiveAnswer, LiveParticipant, LiveRound
 from .broadcasts import answer_after_commit

@@ -54,7 +54,7 @@ def answer_events(
 def answer_after_commit(schema: str, taken: AnswerTaken, *, sender: str | None = None) -> None:
     """Everything a committed answer sets off (see ``live_answer``), from sync code."""
     # Imported here: the mastery side is only needed once an answer is in.
-    from ..progress import progress_changed
+    from ..progress.services import progress_changed
 
     for group, message in answer_events(schema, taken, sender=sender):
         group_send_quietly(group, message)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts.models import User
 from courses.selectors import can_manage_course
 
-from ..attempts import CHOICE_KINDS, citation_for, correct_answer, is_course_student
+from ..attempts.display import citation_for, correct_answer
+from ..attempts.rules import CHOICE_KINDS, is_course_student
 from ..models import LiveAnswer, LiveParticipant, LiveRound, LiveSession, Question, Quiz, QuizItem
 from ..rendering import render
 from .payloads import Role

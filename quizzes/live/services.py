@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from courses.selectors import can_manage_course
 
-from ..attempts import _pin_current_versions
+from ..attempts.services import _pin_current_versions
 from ..models import LiveParticipant, LiveRound, LiveSession, Quiz, QuizItem
 from .aliases import alias_free
 from .broadcasts import (

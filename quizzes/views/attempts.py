@@ -2,10 +2,11 @@
 attempt websocket, quizzes.consumers.attempts), the review of a submitted attempt, what the
 student's quiz page says about starting, and the accommodations page.
 
-Who may see what comes from ``quizzes.attempts`` (``attempt_availability``,
-``attempt_get_for``, ``feedback_visible``); writes go through ``quizzes.attempts`` and
-``quizzes.accommodations``. Question text arrives as HTML made by ``quizzes.rendering.render``
-(sanitised) inside the attempt payloads; only those ``*_html`` fields are marked safe here."""
+Who may see what comes from ``quizzes.attempts`` (``rules.attempt_availability``,
+``selectors.attempt_get_for``, ``selectors.feedback_visible``); writes go through
+``quizzes.attempts.services`` and ``quizzes.accommodations``. Question text arrives as HTML
+made by ``quizzes.rendering.render`` (sanitised) inside the attempt payloads; only those
+``*_html`` fields are marked safe here."""
 
 import datetime as dt
 
@@ -24,7 +25,16 @@ from courses import selectors as course_selectors
 from courses.models import Course
 
 from .. import accommodations as accommodation_service
-from .. import attempts as rules
+from ..attempts.display import attempt_state, feedback_for
+from ..attempts.rules import (
+    CHOICE_KINDS,
+    accommodation_for,
+    attempt_availability,
+    is_course_student,
+    quiz_last_moment,
+)
+from ..attempts.selectors import attempt_get_for, attempt_questions
+from ..attempts.services import attempt_expire_if_due
 from ..forms import AccommodationForm, add_service_errors
 from ..models import Attempt, Question, Quiz
 from .access import course_quiz, managed_course, visible_course
@@ -63,9 +73,9 @@ def quiz_student_context(user, course: Course, quiz: Quiz) -> dict:
         quiz=quiz, student=user, state=Attempt.State.IN_PROGRESS
     ).first()
     if running is not None:
-        rules.attempt_expire_if_due(running)
-    availability = rules.attempt_availability(quiz, user)
-    accommodation = rules.accommodation_for(user)
+        attempt_expire_if_due(running)
+    availability = attempt_availability(quiz, user)
+    accommodation = accommodation_for(user)
     extra = accommodation.extra_time_percent if accommodation else 0
     timing = []
     if quiz.time_limit_minutes:
@@ -83,7 +93,7 @@ def quiz_student_context(user, course: Course, quiz: Quiz) -> dict:
     if quiz.closes_at:
         timing.append(f"Closes {when(quiz.closes_at)}.")
         if quiz.late_minutes:
-            last = rules.quiz_last_moment(quiz)
+            last = quiz_last_moment(quiz)
             penalty = (
                 f", losing {quiz.late_penalty_percent}% of the score"
                 if quiz.late_penalty_percent
@@ -128,7 +138,7 @@ def _student_quiz(request, course_id: int, quiz_id: int) -> tuple[Course, Quiz]:
     when they see it but are not one of the course's students (its teachers, admins)."""
     course = visible_course(request, course_id)
     quiz = course_quiz(request, course, quiz_id)
-    if not rules.is_course_student(request.user, quiz):
+    if not is_course_student(request.user, quiz):
         raise PermissionDenied(
             "Only the course's students take its quizzes; teachers see them on the quiz page."
         )
@@ -206,7 +216,7 @@ def _review_item(aq, item: dict, feedback: dict | None) -> dict:
     ]
     typed = response.get("text") if "text" in response else response.get("value")
     key = ""
-    if feedback and kind not in rules.CHOICE_KINDS:
+    if feedback and kind not in CHOICE_KINDS:
         answer = feedback["correct_answer"]
         if "accepted" in answer:
             key = " or ".join(f"“{a}”" for a in answer["accepted"])
@@ -233,7 +243,7 @@ def _review_item(aq, item: dict, feedback: dict | None) -> dict:
         "points": _number(item["points"]),
         "stem_html": _safe(item["stem_html"]),
         "options": options,
-        "is_choice": kind in rules.CHOICE_KINDS,
+        "is_choice": kind in CHOICE_KINDS,
         "typed": "" if typed is None else str(typed),
         "unit": item["unit"],
         "answered": aq.answered_at is not None,
@@ -253,7 +263,7 @@ def _feedback_note(attempt: Attempt) -> str:
     if quiz.show_feedback == Quiz.Feedback.AFTER_CLOSE:
         return (
             "Your teacher shows the right answers once the quiz closes"
-            f" ({when(rules.quiz_last_moment(quiz))})."
+            f" ({when(quiz_last_moment(quiz))})."
         )
     return "Your teacher does not show the right answers for this quiz."
 
@@ -267,22 +277,22 @@ def attempt_review(request, course_id: int, attempt_id: int):
     Students see their own attempts; the course's teachers and the school's admins see every
     attempt of the course, with the key. Anyone else: 404."""
     course = visible_course(request, course_id)
-    attempt = rules.attempt_get_for(request.user, attempt_id)
+    attempt = attempt_get_for(request.user, attempt_id)
     if attempt.quiz.course_id != course.pk:
         raise Http404("No such attempt in this course.")
-    attempt = rules.attempt_expire_if_due(attempt)
+    attempt = attempt_expire_if_due(attempt)
     is_own = attempt.student_id == request.user.pk
     is_manager = course_selectors.can_manage_course(request.user, course)
     if attempt.state == Attempt.State.IN_PROGRESS and is_own and not is_manager:
         return redirect("quizzes:take", course_id=course.pk, quiz_id=attempt.quiz_id)
-    questions = rules.attempt_questions(attempt)
-    state = rules.attempt_state(attempt, questions)
+    questions = attempt_questions(attempt)
+    state = attempt_state(attempt, questions)
     show_key = state["feedback_visible"] or is_manager
     items = []
     for aq, item in zip(questions, state["questions"], strict=True):
         feedback = item.get("feedback")
         if feedback is None and show_key:
-            feedback = rules.feedback_for(aq)
+            feedback = feedback_for(aq)
         items.append(_review_item(aq, item, feedback if show_key else None))
     return render(
         request,

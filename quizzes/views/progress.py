@@ -13,8 +13,11 @@ from accounts.decorators import admin_required, role_required
 from accounts.models import User
 from smartedu.db_routers import reports_from_replica
 
-from .. import progress, statistics
 from ..models import Quiz
+from ..progress import dashboards
+from ..progress.access import SCHOOL_OVERVIEW_KEY
+from ..statistics.questions import course_question_statistics, question_statistics
+from ..statistics.scores import quiz_summaries, score_histogram
 from .access import managed_course
 
 
@@ -55,7 +58,7 @@ def _label_row(row: dict | None) -> None:
 def student_progress(request):
     """The signed-in student's courses: overall mastery, per topic and objective, and their
     latest submitted attempts. Only their own rows are ever read."""
-    courses = progress.student_progress(request.user)
+    courses = dashboards.student_progress(request.user)
     for entry in courses:
         mastery = entry.mastery
         for row in [mastery["overall"], *mastery["topics"], *mastery["objectives"]]:
@@ -84,14 +87,14 @@ def class_dashboard(request, course_id: int, quiz_id: int | None = None):
 
 def _class_dashboard(request, course, quiz_id: int | None):
     quizzes = list(Quiz.objects.filter(course=course).order_by("-created_at", "-id"))
-    summaries = statistics.quiz_summaries(course.pk)
+    summaries = quiz_summaries(course.pk)
     if quiz_id is not None:
         selected = next((q for q in quizzes if q.pk == quiz_id), None)
         if selected is None:
             raise Http404("No such quiz in this course.")
     else:
         selected = _latest_answered(quizzes, summaries)
-    grid = progress.class_grid(course)
+    grid = dashboards.class_grid(course)
     for row in grid.students:
         row.cells = []
         for topic in grid.topics:
@@ -114,15 +117,13 @@ def _class_dashboard(request, course, quiz_id: int | None):
         "selected": selected,
         "ws_path": f"/ws/progress/course-progress/{course.pk}/",
         "edit_next": request.get_full_path(),
-        "weak": [
-            _stats_labels(s) for s in statistics.course_question_statistics(course) if s.flags
-        ],
+        "weak": [_stats_labels(s) for s in course_question_statistics(course) if s.flags],
     }
     if selected is not None:
-        histogram = statistics.score_histogram(selected)
+        histogram = score_histogram(selected)
         tallest = max((b.count for b in histogram), default=0)
         context.update(
-            question_stats=[_stats_labels(q) for q in statistics.question_statistics(selected)],
+            question_stats=[_stats_labels(q) for q in question_statistics(selected)],
             histogram=[(b, _bar(100 * b.count / tallest if tallest else 0)) for b in histogram],
             selected_summary=_summary_labels(summaries.get(selected.pk)),
         )
@@ -163,7 +164,7 @@ def school_overview(request):
     """The school admin's overview: every course's figures, submitted attempts per day for the
     last 30 days, and the live quiz sessions running now."""
     with reports_from_replica():
-        overview = progress.school_overview()
+        overview = dashboards.school_overview()
     busiest = overview.busiest_day
     days = [
         (day, n, _bar(100 * n / busiest if busiest else 0)) for day, n in overview.attempts_per_day
@@ -177,6 +178,6 @@ def school_overview(request):
         {
             "overview": overview,
             "days": days,
-            "ws_path": f"/ws/progress/school-overview/{progress.SCHOOL_OVERVIEW_KEY}/",
+            "ws_path": f"/ws/progress/school-overview/{SCHOOL_OVERVIEW_KEY}/",
         },
     )

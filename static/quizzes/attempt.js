@@ -190,7 +190,7 @@
     } catch (error) { /* ignore */ }
   }
 
-  // What the server stores for a response (quizzes.attempts.response_clean), to tell whether
+  // What the server stores for a response (quizzes.attempts.rules.response_clean), to tell whether
   // an answer kept here already reached it.
   function normal(response) {
     if (!response) return "";

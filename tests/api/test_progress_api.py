@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from accounts.services import user_create
 from courses import services as course_services
-from quizzes.progress import mastery_refresh
+from quizzes.progress.services import mastery_refresh
 
 from .conftest import api
 from .test_attempts_api import _http, course_with_students, error, make_quiz

@@ -161,7 +161,7 @@ def test_quiz_detail_query_count_does_not_grow_with_questions(school_a, reader):
 def _grow_results(school, course, quiz, prefix: str, n: int) -> None:
     """``n`` more students in ``course``, each with a submitted attempt at ``quiz`` and their
     mastery recomputed."""
-    from quizzes.progress import mastery_refresh
+    from quizzes.progress.services import mastery_refresh
     from tests.api.test_results_api import RIGHT, take
 
     people = add_people(school, prefix, n)

@@ -14,7 +14,8 @@ from django_tenants.utils import schema_context
 from accounts.services import user_create
 from courses import services as course_services
 from quizzes import services as quiz_services
-from quizzes.attempts import answer_save, attempt_questions, attempt_start, attempt_submit
+from quizzes.attempts.selectors import attempt_questions
+from quizzes.attempts.services import answer_save, attempt_start, attempt_submit
 from quizzes.models import Attempt, Quiz
 
 from .conftest import api

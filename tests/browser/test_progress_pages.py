@@ -11,8 +11,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from quizzes.attempts import answer_save, attempt_questions, attempt_start
-from quizzes.progress import mastery_refresh
+from quizzes.attempts.selectors import attempt_questions
+from quizzes.attempts.services import answer_save, attempt_start
+from quizzes.progress.services import mastery_refresh
 from tests.quizzes.test_mastery import published_quiz, response_for, take
 
 from .conftest import sign_in

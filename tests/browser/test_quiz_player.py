@@ -15,7 +15,8 @@ from playwright.sync_api import expect
 
 from courses.models import Material
 from quizzes import services as quiz_services
-from quizzes.attempts import attempt_questions, attempt_start
+from quizzes.attempts.selectors import attempt_questions
+from quizzes.attempts.services import attempt_start
 from quizzes.models import Attempt, AttemptQuestion, Quiz
 from tests.quizzes.conftest import VALID
 

@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from courses.models import Course
-from quizzes.progress import mastery_refresh
+from quizzes.progress.services import mastery_refresh
 from smartedu.db_routers import REPLICA, reports_from_replica
 
 from ..api.conftest import api, make_keys

@@ -9,13 +9,9 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from courses import services as course_services
-from quizzes.attempts import (
-    AttemptRefused,
-    answer_save,
-    attempt_questions,
-    attempt_start,
-    attempt_submit,
-)
+from quizzes.attempts.errors import AttemptRefused
+from quizzes.attempts.selectors import attempt_questions
+from quizzes.attempts.services import answer_save, attempt_start, attempt_submit
 from quizzes.models import Attempt, AttemptQuestion
 from tests.quizzes.test_mastery import published_quiz, response_for
 

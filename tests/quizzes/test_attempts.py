@@ -8,13 +8,13 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from quizzes import services
-from quizzes.attempts import (
-    AttemptRefused,
+from quizzes.attempts.display import attempt_state
+from quizzes.attempts.errors import AttemptRefused
+from quizzes.attempts.rules import attempt_availability
+from quizzes.attempts.selectors import attempt_questions
+from quizzes.attempts.services import (
     answer_save,
-    attempt_availability,
-    attempt_questions,
     attempt_start,
-    attempt_state,
     attempt_submit,
     attempts_submit_expired,
 )

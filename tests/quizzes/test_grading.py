@@ -5,8 +5,9 @@ error."""
 
 import pytest
 
+from quizzes.answers import parse_number
 from quizzes.content import question_content_clean
-from quizzes.grading import grade, key_response, parse_number
+from quizzes.grading import grade, key_response
 from quizzes.models import QuestionVersion
 
 from .conftest import VALID

@@ -24,7 +24,7 @@ from quizzes.live.services import (
 from quizzes.live.shown import plain
 from quizzes.live.snapshots import end_event, live_state, reveal_event
 from quizzes.models import LiveAnswer, LiveParticipant, LiveRound, LiveSession, Quiz
-from quizzes.progress import latest_graded_answers
+from quizzes.progress.mastery import latest_graded_answers
 
 NOW = timezone.now().replace(microsecond=0)
 

@@ -10,7 +10,8 @@ from django_tenants.utils import schema_context
 
 from courses import services as course_services
 from quizzes import services
-from quizzes.attempts import answer_save, attempt_questions, attempt_start, attempt_submit
+from quizzes.attempts.selectors import attempt_questions
+from quizzes.attempts.services import answer_save, attempt_start, attempt_submit
 from quizzes.grading import key_response
 from quizzes.models import (
     LiveAnswer,
@@ -22,10 +23,10 @@ from quizzes.models import (
     Quiz,
     QuizItem,
 )
-from quizzes.progress import (
+from quizzes.progress.mastery import mastery_payload
+from quizzes.progress.services import (
     _pending_key,
     _redis,
-    mastery_payload,
     mastery_refresh,
     progress_changed,
     progress_refresh_and_publish,

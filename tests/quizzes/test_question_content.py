@@ -9,7 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
-from quizzes.content import normalize_answer, question_content_clean
+from quizzes.answers import normalize_answer
+from quizzes.content import question_content_clean
 from quizzes.models import Question, QuestionVersion
 from quizzes.services import question_create
 

@@ -10,12 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from quizzes.statistics import (
-    course_question_statistics,
-    question_statistics,
-    quiz_summaries,
-    score_histogram,
-)
+from quizzes.statistics.questions import course_question_statistics, question_statistics
+from quizzes.statistics.scores import quiz_summaries, score_histogram
 
 from .test_mastery import NOW, published_quiz, take
 

@@ -338,7 +338,7 @@ def test_an_answer_after_the_deadline_is_refused_with_time_up_and_not_stored(cla
 
 
 def test_an_attempt_whose_page_is_gone_is_submitted_by_the_sweep_and_shown_on_return(classroom):
-    from quizzes.attempts import attempts_submit_expired
+    from quizzes.attempts.services import attempts_submit_expired
     from quizzes.models import Attempt
 
     quiz = classroom.quiz(("single",), time_limit_minutes=30)
@@ -431,7 +431,7 @@ def test_a_second_tab_hears_the_saves_and_the_submit_of_the_first(classroom):
 
 
 def test_a_submit_from_elsewhere_reaches_the_open_page(classroom):
-    from quizzes.attempts import attempt_submit
+    from quizzes.attempts.services import attempt_submit
     from quizzes.models import Attempt
 
     quiz = classroom.quiz(("single",))

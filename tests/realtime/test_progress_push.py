@@ -13,7 +13,8 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from courses import services as course_services
-from quizzes.attempts import answer_save, attempt_questions, attempt_start, attempt_submit
+from quizzes.attempts.selectors import attempt_questions
+from quizzes.attempts.services import answer_save, attempt_start, attempt_submit
 from tests.quizzes.test_mastery import published_quiz, response_for
 
 from .ws import close_code_after_open, drain, receive_until, session_cookie, ws_connect

@@ -20,7 +20,8 @@ from django_tenants.utils import schema_context
 
 from ai.retrieval import chunk_search
 from quizzes import services as quiz_services
-from quizzes.attempts import answer_save, attempt_questions, attempt_start, attempt_submit
+from quizzes.attempts.selectors import attempt_questions
+from quizzes.attempts.services import answer_save, attempt_start, attempt_submit
 from tenants.backups.schema import file_columns, schema_tables
 from tenants.backups.storage import stored_files
 from tenants.models import AIUsage, School

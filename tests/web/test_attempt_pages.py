@@ -14,7 +14,8 @@ from courses import services as course_services
 from courses.models import Material
 from quizzes import services
 from quizzes.accommodations import accommodation_set
-from quizzes.attempts import answer_save, attempt_questions, attempt_start, attempt_submit
+from quizzes.attempts.selectors import attempt_questions
+from quizzes.attempts.services import answer_save, attempt_start, attempt_submit
 from quizzes.models import Accommodation, Attempt, Quiz
 from tests.quizzes.conftest import VALID, course_in
 

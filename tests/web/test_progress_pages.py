@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from accounts import services as account_services
 from courses import services as course_services
 from quizzes.models import Attempt, LiveSession
-from quizzes.progress import mastery_refresh
+from quizzes.progress.services import mastery_refresh
 from tests.quizzes.test_mastery import published_quiz, take
 
 from .conftest import text

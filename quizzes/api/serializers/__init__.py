@@ -4,22 +4,14 @@ Two audiences read quizzes: the people who run a course (and API keys) see every
 its key; students see published quizzes through the Student* serializers, which are built
 from an allow-list of fields so a key can never slip through by adding a field elsewhere."""
 
+from .accommodations import AccommodationInputSerializer, AccommodationSerializer
 from .attempts import (
-    CSV_COLUMNS,
-    AccommodationInputSerializer,
-    AccommodationSerializer,
     AnswerSavedSerializer,
     AttemptAnswerInputSerializer,
-    AttemptRowSerializer,
     AttemptStateSerializer,
     AttemptSubmittedSerializer,
-    CourseAttemptFilterSerializer,
     ManagedAttemptSerializer,
-    QuizAttemptFilterSerializer,
-    StudentAttemptFilterSerializer,
     StudentRefSerializer,
-    attempt_csv_row,
-    question_points_earned,
 )
 from .bank import (
     KIND_ERRORS,
@@ -68,6 +60,12 @@ from .quizzes import (
     QuizQuestionsAddInputSerializer,
     QuizQuestionsOrderInputSerializer,
     QuizUpdateInputSerializer,
+)
+from .results import (
+    AttemptRowSerializer,
+    CourseAttemptFilterSerializer,
+    QuizAttemptFilterSerializer,
+    StudentAttemptFilterSerializer,
 )
 from .students import (
     StudentQuizDetailSerializer,
@@ -120,9 +118,6 @@ __all__ = [
     "QuizAttemptFilterSerializer",
     "CourseAttemptFilterSerializer",
     "StudentAttemptFilterSerializer",
-    "CSV_COLUMNS",
-    "attempt_csv_row",
-    "question_points_earned",
     "AccommodationSerializer",
     "AccommodationInputSerializer",
     "CourseProgressFilterSerializer",

@@ -1,19 +1,17 @@
-"""Attempts over the API: what a student sends and reads while taking a quiz, the attempt as the
-people who run the course read it (keys included), result rows and their filters, and a
-student's accommodation.
+"""Attempts over the API: what a student sends and reads while taking a quiz, and the attempt as
+the people who run the course read it (keys included). Result rows and their filters are in
+``.results``, a student's accommodation in ``.accommodations``.
 
-What a student reads is ``quizzes.attempts.attempt_state`` (the same payload the websocket
+What a student reads is ``quizzes.attempts.payloads.attempt_state`` (the same payload the websocket
 sends), passed through the allow-lists below: a key reaches a student only inside ``feedback``,
 which the domain adds only when the quiz shows feedback."""
-
-import datetime as dt
 
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from quizzes import attempts as attempt_rules
-from quizzes.models import Attempt, Question, Quiz
-from smartedu.api.serializers import QueryFilterSerializer, StrictSerializer, optional_bool
+from quizzes.attempts.display import feedback_for, question_payload
+from quizzes.models import Question, Quiz
+from smartedu.api.serializers import StrictSerializer
 
 # Attempt states and submit reasons are plain strings in the schema: as enums their component
 # names would collide with the schema's other "state" and "reason" choice sets.
@@ -210,8 +208,8 @@ class ManagedAttemptQuestionSerializer(serializers.Serializer):
 def managed_question(attempt_question) -> dict:
     """One question of an attempt as a course's managers read it: what the student saw
     (``question_payload``) joined with its grade and key (``feedback_for``)."""
-    shown = attempt_rules.question_payload(attempt_question)
-    graded = attempt_rules.feedback_for(attempt_question)
+    shown = question_payload(attempt_question)
+    graded = feedback_for(attempt_question)
     feedback_by_id = {o["id"]: o for o in graded["option_feedback"]}
     question = attempt_question.question
     return {
@@ -280,210 +278,3 @@ class ManagedAttemptSerializer(serializers.Serializer):
 
 
 # --- result rows ---------------------------------------------------------------------------
-
-
-@extend_schema_serializer(component_name="AttemptQuestionScore")
-class QuestionScoreSerializer(serializers.Serializer):
-    question = serializers.IntegerField(source="question_id")
-    position = serializers.IntegerField(help_text="Where this attempt showed it.")
-    points = serializers.FloatField()
-    score = serializers.FloatField(allow_null=True, help_text="0 to 1 of the points.")
-    points_earned = serializers.SerializerMethodField()
-    answered_at = serializers.DateTimeField(allow_null=True)
-
-    def get_points_earned(self, attempt_question) -> float | None:
-        return question_points_earned(attempt_question)
-
-
-def question_points_earned(attempt_question) -> float | None:
-    """Points earned on one question; None when it was not answered."""
-    if attempt_question.answered_at is None:
-        return None
-    return round(float(attempt_question.points) * (attempt_question.score or 0.0), 4)
-
-
-@extend_schema_serializer(component_name="AttemptRow")
-class AttemptRowSerializer(serializers.Serializer):
-    """One attempt in a results list. ``questions`` only with ``?questions=true``."""
-
-    id = serializers.IntegerField()
-    quiz = serializers.IntegerField(source="quiz_id")
-    quiz_title = serializers.CharField(source="quiz.title")
-    course = serializers.IntegerField(source="quiz.course_id")
-    student = StudentRefSerializer()
-    number = serializers.IntegerField()
-    state = serializers.CharField(help_text=ATTEMPT_STATES)
-    started_at = serializers.DateTimeField()
-    deadline = serializers.DateTimeField(allow_null=True)
-    submitted_at = serializers.DateTimeField(allow_null=True)
-    submit_reason = serializers.CharField(help_text="`student`, `deadline`, or empty.")
-    late = serializers.BooleanField(source="is_late")
-    score = serializers.FloatField(allow_null=True, help_text="Points earned, after any penalty.")
-    max_score = serializers.FloatField(allow_null=True)
-    percent = serializers.FloatField(source="percent_value", allow_null=True)
-    questions = QuestionScoreSerializer(
-        source="scored_questions", many=True, required=False, help_text="With ?questions=true."
-    )
-
-    def to_representation(self, attempt):
-        data = super().to_representation(attempt)
-        if not hasattr(attempt, "scored_questions"):
-            data.pop("questions", None)
-        return data
-
-
-ORDERINGS = [
-    ("student", "By student (last name, first name, username), then quiz and attempt number"),
-    ("-submitted_at", "Newest submission first (in-progress attempts last)"),
-    ("submitted_at", "Oldest submission first (in-progress attempts last)"),
-    ("-percent", "Best result first"),
-    ("percent", "Weakest result first"),
-    ("-started_at", "Newest start first"),
-    ("started_at", "Oldest start first"),
-]
-OUTPUT_FORMATS = [("json", "JSON, paginated"), ("csv", "CSV of every matching row")]
-
-
-class _ResultFilterSerializer(QueryFilterSerializer):
-    state = serializers.ChoiceField(choices=Attempt.State.choices, required=False)
-    late = optional_bool("true: only late attempts; false: only attempts in time.")
-    submitted_after = serializers.DateTimeField(
-        required=False, help_text="Submitted at or after this moment (ISO 8601)."
-    )
-    submitted_before = serializers.DateTimeField(
-        required=False, help_text="Submitted before this moment (ISO 8601)."
-    )
-    min_percent = serializers.FloatField(
-        required=False, help_text="At least this percent (as shown, one decimal)."
-    )
-    max_percent = serializers.FloatField(
-        required=False, help_text="At most this percent (as shown, one decimal)."
-    )
-    ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="student")
-    format = serializers.ChoiceField(
-        choices=OUTPUT_FORMATS,
-        required=False,
-        default="json",
-        help_text="csv (or `Accept: text/csv`): every matching row as a CSV attachment.",
-    )
-
-    def validate(self, data):
-        after, before = data.get("submitted_after"), data.get("submitted_before")
-        if after and before and after >= before:
-            raise serializers.ValidationError(
-                {"submitted_before": ["submitted_before must be later than submitted_after."]}
-            )
-        low, high = data.get("min_percent"), data.get("max_percent")
-        if low is not None and high is not None and low > high:
-            raise serializers.ValidationError(
-                {"max_percent": ["max_percent must not be below min_percent."]}
-            )
-        return data
-
-
-class _StudentFilters(serializers.Serializer):
-    student = serializers.IntegerField(required=False, min_value=1, help_text="A student's id.")
-    external_id = serializers.CharField(
-        required=False, help_text="A student's id in your system (roster sync)."
-    )
-
-
-class QuizAttemptFilterSerializer(_ResultFilterSerializer, _StudentFilters):
-    questions = optional_bool(
-        "true: add each question's score (JSON: `questions`; CSV: one column per question)."
-    )
-
-
-class CourseAttemptFilterSerializer(_ResultFilterSerializer, _StudentFilters):
-    quiz = serializers.IntegerField(required=False, min_value=1, help_text="Only this quiz.")
-
-
-class StudentAttemptFilterSerializer(_ResultFilterSerializer):
-    quiz = serializers.IntegerField(required=False, min_value=1, help_text="Only this quiz.")
-    course = serializers.IntegerField(required=False, min_value=1, help_text="Only this course.")
-
-
-# The CSV export: one row per attempt, in this order (question columns follow, if asked for).
-CSV_COLUMNS = [
-    "attempt",
-    "quiz",
-    "quiz_title",
-    "student",
-    "external_id",
-    "username",
-    "name",
-    "number",
-    "state",
-    "started_at",
-    "submitted_at",
-    "submit_reason",
-    "late",
-    "score",
-    "max_score",
-    "percent",
-]
-
-
-def csv_time(moment) -> str:
-    """UTC, ISO 8601, as the JSON shows it."""
-    if moment is None:
-        return ""
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def attempt_csv_row(attempt) -> list:
-    """The CSV_COLUMNS of one attempt (cells are made formula-safe by the writer)."""
-    student = attempt.student
-    return [
-        attempt.pk,
-        attempt.quiz_id,
-        attempt.quiz.title,
-        student.pk,
-        student.external_id or "",
-        student.username,
-        student.display_name,
-        attempt.number,
-        attempt.state,
-        csv_time(attempt.started_at),
-        csv_time(attempt.submitted_at),
-        attempt.submit_reason,
-        "true" if attempt.is_late else "false",
-        "" if attempt.score is None else attempt.score,
-        "" if attempt.max_score is None else attempt.max_score,
-        "" if attempt.percent_value is None else float(attempt.percent_value),
-    ]
-
-
-# --- accommodations ------------------------------------------------------------------------
-
-
-@extend_schema_serializer(component_name="Accommodation")
-class AccommodationSerializer(serializers.Serializer):
-    """What a student is allowed beyond every quiz's settings. A student without one reads
-    zeros and ``updated_at: null``."""
-
-    student = serializers.IntegerField(source="student_id")
-    extra_time_percent = serializers.IntegerField(
-        help_text="Added to every time limit (50: time and a half)."
-    )
-    extra_attempts = serializers.IntegerField(help_text="Added to every quiz's attempts allowed.")
-    note = serializers.CharField()
-    updated_by = serializers.IntegerField(source="updated_by_id", allow_null=True)
-    updated_at = serializers.DateTimeField(allow_null=True)
-
-
-@extend_schema_serializer(component_name="AccommodationUpdate")
-class AccommodationInputSerializer(StrictSerializer):
-    """The whole accommodation: PUT replaces it (a note left out is cleared). Attempts already
-    running keep the extra time they started with. The ranges are checked by
-    ``quizzes.accommodations``."""
-
-    extra_time_percent = serializers.IntegerField(
-        help_text="0 to 400, added to every time limit (50: time and a half)."
-    )
-    extra_attempts = serializers.IntegerField(
-        help_text="0 to 20, added to every quiz's attempts allowed."
-    )
-    note = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Why (at most 300 characters)."
-    )

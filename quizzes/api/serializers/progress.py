@@ -6,7 +6,8 @@ from rest_framework import serializers
 
 from smartedu.api.serializers import QueryFilterSerializer
 
-from .attempts import OUTPUT_FORMATS, StudentRefSerializer
+from .attempts import StudentRefSerializer
+from .results import OUTPUT_FORMATS
 
 
 @extend_schema_serializer(component_name="Mastery")

@@ -14,9 +14,11 @@ from rest_framework.views import APIView
 from courses import selectors as course_selectors
 from courses.models import Course, Enrollment
 from quizzes import selectors
+from quizzes.attempts.exports import csv_chunks
 from quizzes.models import Attempt, Mastery
-from quizzes.progress import mastery_payload
-from quizzes.statistics import question_statistics, quiz_summaries, score_histogram
+from quizzes.progress.mastery import mastery_payload
+from quizzes.statistics.questions import question_statistics
+from quizzes.statistics.scores import quiz_summaries, score_histogram
 from smartedu.api.docs import error_responses
 from smartedu.api.pagination import StandardPagination
 from smartedu.db_routers import reports_from_replica
@@ -28,17 +30,16 @@ from ..serializers import (
     QuizStatisticsSerializer,
     StudentProgressSerializer,
 )
-from .attempts import (
+from .common import EVERYONE
+from .results import (
     CSV_RESPONSE,
     RESULT_TAGS,
     ResultsNegotiation,
-    csv_chunks,
     csv_response,
     managed_courses,
     student_for,
     wants_csv,
 )
-from .common import EVERYONE
 
 PROGRESS_TAGS = ["Progress"]
 # Students per round trip when a CSV export reads a whole course.

@@ -23,7 +23,8 @@ from ai.generation.checks import (
 )
 from ai.generation.offline import OfflineGenerator, answer_variants, term_kind
 from ai.generation.types import GenerationSpec, Passage
-from quizzes.content import normalize_answer, question_content_clean
+from quizzes.answers import normalize_answer
+from quizzes.content import question_content_clean
 from quizzes.generation.apply import content_problem
 from quizzes.grading import grade
 from quizzes.models import QuestionVersion

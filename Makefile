@@ -6,10 +6,15 @@ STAMP := $(VENV)/.installed-stamp
 SMARTEDU_PORT ?= 8000
 export SMARTEDU_PORT
 PYTEST_ARGS ?=
+# pytest-xdist workers: each has its own test database, Redis database and live processes
+# (tests/parallel.py). `make test PYTEST_ARGS="-n 0"` runs the suite serially, for debugging.
+TEST_WORKERS ?= 2
+# The fast tier: no browser, no server or worker processes, no deploy checks, no bench scripts.
+FAST_MARKERS := not browser and not live and not deploy and not bench and not docs
 # Each concurrent test run needs its own data folder (its own PostgreSQL and Redis).
 TEST_DATA ?= .data/test
 
-.PHONY: install run test lint browser clean-data bench bench-retrieval docs docs-serve
+.PHONY: install run test test-fast lint browser clean-data bench bench-retrieval docs docs-serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,11 +41,18 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    chromium wrk tesseract-ocr nginx pgbouncer prometheus >/dev/null; }
 
-## The whole suite, against its own embedded PostgreSQL and Redis under .data/test.
+## The whole suite, in parallel, against its own embedded PostgreSQL and Redis under .data/test;
+## prints the 25 slowest tests.
 test: install browser
 	DJANGO_DEBUG=true DJANGO_SECRET_KEY=test-only-secret PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 	$(PY) -m smartedu.embedded exec --data $(TEST_DATA) --redis-port 0 -- \
-	  python -m pytest $(PYTEST_ARGS)
+	  python -m pytest -n $(TEST_WORKERS) --durations=25 $(PYTEST_ARGS)
+
+## The fast tier (a few minutes): what needs no browser, no live process and no deploy tool.
+test-fast: install
+	DJANGO_DEBUG=true DJANGO_SECRET_KEY=test-only-secret PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	$(PY) -m smartedu.embedded exec --data $(TEST_DATA) --redis-port 0 -- \
+	  python -m pytest -n $(TEST_WORKERS) --durations=10 -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 ## Benchmarks (bench/README.md) against their own embedded services under .data/bench; each
 ## writes its figures to bench/RESULTS.md. BENCH=provisioning (or roster_api, embedding,

@@ -12,6 +12,7 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -80,6 +81,33 @@ def make_school(slug: str, name: str, n_students: int = 2) -> School:
             person(f"{slug}-student{i}", "student", f"Sam{i}") for i in range(1, n_students + 1)
         ]
     return School(provisioned.school, provisioned.host, admin, teacher, students)
+
+
+# --- markers and xdist groups --------------------------------------------------------------
+
+# A test that uses one of these (directly or through another fixture) starts real server or
+# worker processes: it is a live test whatever its module says, so `make test-fast` skips it.
+LIVE_FIXTURES = {"live_server_process", "celery_worker_process"}
+# Folders whose tests run one after another on a single xdist worker (`--dist loadgroup`):
+# deploy/ starts nginx, pgbouncer and a streaming standby made by pg_basebackup of the whole
+# cluster; bench/ runs the bench scripts, which share scratch database names and the private
+# Redis brokers 13 and 14. Each also gets its own marker (deploy, bench).
+SERIAL_FOLDERS = ("deploy", "bench")
+_TESTS = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if LIVE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.live)
+        try:
+            folder = item.path.relative_to(_TESTS).parts[0]
+        except (ValueError, IndexError):
+            continue
+        if folder in SERIAL_FOLDERS:
+            item.add_marker(getattr(pytest.mark, folder))
+            item.add_marker(pytest.mark.xdist_group(folder))
 
 
 @pytest.fixture(scope="session")

@@ -536,14 +536,21 @@ def test_generation_holds_no_database_connection_while_the_model_works(
     deadline = time.monotonic() + 10
     while not chat_requests(openai_server) and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(0.5)  # the model is now busy with the request
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
-            "AND (query LIKE %s OR query LIKE %s)",
-            [f'%"ai_chunk"."id" IN ({chunk.pk})%', f'%"ai_generationjob"."id" = {job.pk}%'],
-        )
-        during = cursor.fetchone()[0]
+    # The model is now busy with the request for 3 s; within 2 of them the sessions that read
+    # the job and its passages are gone (a closed backend leaves pg_stat_activity a moment later).
+    settled = time.monotonic() + 2
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                "AND datname = current_database() "  # not another xdist worker's database
+                "AND (query LIKE %s OR query LIKE %s)",
+                [f'%"ai_chunk"."id" IN ({chunk.pk})%', f'%"ai_generationjob"."id" = {job.pk}%'],
+            )
+            during = cursor.fetchone()[0]
+        if not during or time.monotonic() > settled:
+            break
+        time.sleep(0.05)
     worker.join(timeout=30)
 
     assert chat_requests(openai_server), "the model was never called"

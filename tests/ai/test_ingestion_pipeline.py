@@ -7,9 +7,11 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ai.models import Chunk
@@ -168,7 +170,10 @@ def test_a_material_deleted_mid_ingestion_leaves_the_worker_healthy(
 
 # --- a worker killed mid-way -------------------------------------------------------------------
 
-PRIVATE_BROKER_DB = 13
+# Not 13 or 14, the bench scripts' brokers: the bench tests may run beside this one (xdist).
+PRIVATE_BROKER_DB = 12
+# The killable workers' INGEST_STALL_SECONDS: a job with no heartbeat for this long is taken over.
+STALL_SECONDS = 2
 
 
 def _private_broker_url() -> str:
@@ -181,7 +186,7 @@ def _start_private_worker(log_path) -> subprocess.Popen:
     env = live_env()
     env.update(
         CELERY_BROKER_URL=_private_broker_url(),
-        INGEST_STALL_SECONDS="2",
+        INGEST_STALL_SECONDS=str(STALL_SECONDS),
         EMBEDDING_BATCH_SIZE="4",
         INGEST_EMBED_SLICE_SECONDS="600",
     )
@@ -239,6 +244,12 @@ def test_a_worker_killed_mid_extraction_and_mid_embedding_loses_and_doubles_noth
         with schema_context(school.schema):
             return Material.objects.values("state", "embedded_count").get(pk=material.pk)
 
+    def heartbeat_stale():
+        # As the next worker judges it when it starts (ai.ingestion): no heartbeat for a while.
+        with schema_context(school.schema):
+            beat = Material.objects.values_list("heartbeat_at", flat=True).get(pk=material.pk)
+        return beat is None or timezone.now() - beat > timedelta(seconds=STALL_SECONDS)
+
     def chunks_written():
         with schema_context(school.schema):
             return Chunk.objects.filter(material_id=material.pk).count()
@@ -252,14 +263,15 @@ def test_a_worker_killed_mid_extraction_and_mid_embedding_loses_and_doubles_noth
         assert state()["state"] == "extracting"
         assert 0 < chunks_written() < len(expected)
 
-        time.sleep(2.5)  # the heartbeat goes stale: the next worker takes the job over
+        # The heartbeat goes stale: the next worker takes the job over.
+        _wait_until(heartbeat_stale, 30, "the heartbeat to go stale")
         worker = _start_private_worker(log)
         _wait_until(lambda: state()["state"] == "embedding" and state()["embedded_count"] > 0,
                     120, "embedding to start")  # fmt: skip
         _kill_hard(worker)
         assert 0 < state()["embedded_count"] < len(expected)
 
-        time.sleep(2.5)
+        _wait_until(heartbeat_stale, 30, "the heartbeat to go stale")
         worker = _start_private_worker(log)
         assert wait_for_material(school, material.pk, timeout=180).state == "ready"
     finally:

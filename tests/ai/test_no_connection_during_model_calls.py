@@ -19,7 +19,8 @@ def sessions_that_read_chunks_of(material_id: int) -> int:
     """Open database sessions whose last query read this material's chunks."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE %s",
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE %s"
+            " AND datname = current_database()",  # not another xdist worker's database
             [f'%"ai_chunk"."material_id" = {material_id}%'],
         )
         return cursor.fetchone()[0]
@@ -52,8 +53,11 @@ def test_embedding_releases_the_connection_while_the_provider_works(
     deadline = time.monotonic() + 10
     while not openai_server.requests_to("/embeddings") and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(0.5)  # the provider is now busy with the batch
-    during = sessions_that_read_chunks_of(material.pk)
+    # The provider is now busy with the batch for 3 s; within 2 of them the session that read
+    # the chunks is gone (a closed backend leaves pg_stat_activity a moment later).
+    settled = time.monotonic() + 2
+    while (during := sessions_that_read_chunks_of(material.pk)) and time.monotonic() < settled:
+        time.sleep(0.05)
     worker.join(timeout=30)
 
     assert openai_server.requests_to("/embeddings"), "the provider was never called"

@@ -16,7 +16,7 @@ from .attempts.selectors import attempt_questions
 from .attempts.services import answer_save, attempt_start, attempt_submit
 from .grading import key_response
 from .models import Attempt, Quiz
-from .progress import mastery_refresh
+from .progress.services import mastery_refresh
 
 # A published quiz on the demo material, so students can take one on the first visit.
 DEMO_QUIZ = Path(__file__).resolve().parent / "demo" / "quiz.json"

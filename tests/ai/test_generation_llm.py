@@ -775,7 +775,7 @@ def test_a_swapped_term_keeps_the_sentence_grammatical(school_a, settings, tmp_p
 
     settings.LLM_PROVIDER = "offline"
     course = course_with_people(school_a, code="DEMO-101")
-    demo = Path(__file__).resolve().parents[2] / "tenants" / "demo" / "cells-and-energy.md"
+    demo = Path(__file__).resolve().parents[2] / "courses" / "demo" / "cells-and-energy.md"
     material, _ = upload(school_a, course, demo)
     assert ingest_in_process(school_a, material.pk).state == "ready"
     kinds = ("single", "multiple", "true_false", "short_answer", "numeric", "fill_blank")

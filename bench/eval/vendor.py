@@ -1,7 +1,7 @@
 """Rebuild the evaluation's three documents from the documentation installed on a Debian 12
 machine (see bench/eval/README.md for the sources, versions and licences). The files in this
 folder are what it wrote; rerun it only to refresh them, then check the gold questions still
-hold (bench/eval.py --check-gold).
+hold (a run of bench/eval.py lists any evidence phrase found in no passage).
 
     python bench/eval/vendor.py
 

@@ -14,7 +14,7 @@ FAST_MARKERS := not browser and not live and not deploy and not bench and not do
 # Each concurrent test run needs its own data folder (its own PostgreSQL and Redis).
 TEST_DATA ?= .data/test
 
-.PHONY: install run test test-fast lint browser clean-data bench bench-retrieval docs docs-serve
+.PHONY: install run test test-fast lint browser clean-data bench bench-retrieval eval docs docs-serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,15 @@ bench: install
 bench-retrieval: install
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m smartedu.embedded exec --data .data/bench-retrieval --redis-port 0 -- \
 	  $(PY) bench/retrieval.py $(BENCH_ARGS)
+
+## The AI evaluation (bench/eval/, docs/benchmarks/evaluation.md): retrieval, tutor answers and
+## refusals, quiz generation on three real documents and hand-written questions, in its own data
+## folder; records its figures in bench/RESULTS.md and bench/results.json. EVAL_ARGS=--smoke runs
+## one document and five questions.
+EVAL_ARGS ?=
+eval: install
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m smartedu.embedded exec --data .data/eval --redis-port 0 -- \
+	  $(PY) bench/eval.py $(EVAL_ARGS)
 
 ## ruff (lint and format), import-linter (the layering in pyproject.toml), mypy (django-stubs;
 ## strict on services, selectors, payloads) and the migrations check. mypy and makemigrations

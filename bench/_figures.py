@@ -29,6 +29,8 @@ def figure(
         raise ValueError("A ceiling needs a direction (>= or <=) and the other way round.")
     if direction not in (None, ">=", "<="):
         raise ValueError(f"direction must be >= or <=, not {direction!r}")
+    if isinstance(value, float):
+        value = round(value, 3)
     item = {"name": name, "value": value, "unit": unit}
     if ceiling is not None:
         item["ceiling"] = ceiling

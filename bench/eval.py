@@ -55,7 +55,7 @@ import _figures
 
 EVAL_DIR = _common.REPO / "bench" / "eval"
 OUT_DIR = EVAL_DIR / "out"
-DOCUMENTS = ("grep-manual.txt", "valgrind-faq-memcheck.html", "npm-guide.md")
+DOCUMENTS = ("grep-manual.txt", "valgrind-faq-memcheck.html", "npm-guide.markdown")
 KINDS = ["single", "multiple", "true_false", "short_answer", "numeric", "fill_blank"]
 TOP_K = 10
 ANSWER_WORDS_RECALL = 0.75

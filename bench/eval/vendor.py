@@ -15,8 +15,8 @@ What it does to each source, and nothing more:
 - valgrind-faq-memcheck.html: three pages of the Valgrind 3.19 documentation
   (``/usr/share/doc/valgrind/html``: the copyright page's notice, faq.html, quick-start.html,
   mc-manual.html) in one HTML file: each page's body as it is, less its navigation bars;
-- npm-guide.md: eleven pages of the npm 11 documentation (``docs/content`` of the npm package)
-  in one Markdown file, in the order below: each page as it is, its front matter (title and
+- npm-guide.markdown: eleven pages of the npm 11 documentation (``docs/content`` of the npm
+  package) in one Markdown file, in the order below: each page as it is, its front matter (title and
   description) turned into a level-1 heading and a line of text.
 """
 
@@ -124,8 +124,8 @@ def npm_guide() -> str:
 def main() -> int:
     (HERE / "grep-manual.txt").write_text(grep_manual(), encoding="utf-8")
     (HERE / "valgrind-faq-memcheck.html").write_text(valgrind_pages(), encoding="utf-8")
-    (HERE / "npm-guide.md").write_text(npm_guide(), encoding="utf-8")
-    for name in ("grep-manual.txt", "valgrind-faq-memcheck.html", "npm-guide.md"):
+    (HERE / "npm-guide.markdown").write_text(npm_guide(), encoding="utf-8")
+    for name in ("grep-manual.txt", "valgrind-faq-memcheck.html", "npm-guide.markdown"):
         print(f"{name}: {(HERE / name).stat().st_size:,} bytes")
     return 0
 

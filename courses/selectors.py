@@ -1,9 +1,9 @@
 """Reads on courses, always through the asking person so nobody sees a course they should not."""
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from accounts.models import User
+from smartedu.errors import NotFound
 
 from .models import Course, Enrollment, Material, RosterImport
 
@@ -21,11 +21,12 @@ def course_list_for(user: User, *, include_archived: bool = False) -> QuerySet[C
     return courses.filter(enrollments__user=user).distinct()
 
 
-def course_get_for(user: User, course_id: int) -> Course:
-    """The course if ``user`` may see it; 404 otherwise (never reveal that it exists)."""
+def course_get_for(user: User | object, course_id: int) -> Course:
+    """The course if ``user`` may see it; NotFound otherwise (never reveal that it exists).
+    Pages, API views and consumers ask courses.access.course_access, which builds on this."""
     course = course_list_for(user, include_archived=True).filter(pk=course_id).first()
     if course is None:
-        raise Http404("No such course.")
+        raise NotFound("No such course.")
     return course
 
 
@@ -35,7 +36,19 @@ def sees_whole_school(principal: object) -> bool:
     return getattr(principal, "sees_whole_school", False) is True
 
 
-def can_manage_course(user: User, course: Course) -> bool:
+def course_list_managed_by(principal: User | object) -> QuerySet[Course]:
+    """The courses ``principal`` runs, archived ones too: every course for whoever sees the
+    whole school, the ones they teach for teachers, none for students."""
+    if sees_whole_school(principal):
+        return Course.objects.all()
+    if not getattr(principal, "is_authenticated", False):
+        return Course.objects.none()
+    return Course.objects.filter(
+        enrollments__user=principal, enrollments__role=Enrollment.Role.TEACHER
+    ).distinct()
+
+
+def can_manage_course(user: User | object, course: Course) -> bool:
     """Its teachers, and whoever sees the whole school."""
     if sees_whole_school(user):
         return True
@@ -80,19 +93,6 @@ def material_list(course: Course) -> QuerySet[Material]:
     return Material.objects.filter(course=course).select_related("uploaded_by")
 
 
-def material_get_for(user: User, material_id: int) -> Material:
-    """The material if ``user`` may see its course; 404 otherwise."""
-    visible_courses = course_list_for(user, include_archived=True)
-    material = (
-        Material.objects.filter(pk=material_id, course__in=visible_courses)
-        .select_related("course")
-        .first()
-    )
-    if material is None:
-        raise Http404("No such material.")
-    return material
-
-
 def material_list_visible(user: User, course: Course) -> QuerySet[Material]:
     """The course's materials as ``user`` may list them (the caller checked they may see the
     course): its teachers and admins see every state; students only ready ones."""
@@ -100,12 +100,3 @@ def material_list_visible(user: User, course: Course) -> QuerySet[Material]:
     if not can_manage_course(user, course):
         materials = materials.filter(state=Material.State.READY)
     return materials
-
-
-def material_get_visible(user: User, material_id: int) -> Material:
-    """Like material_get_for, but a student (who only lists ready materials) gets a 404 for one
-    that is not ready."""
-    material = material_get_for(user, material_id)
-    if material.state != Material.State.READY and not can_manage_course(user, material.course):
-        raise Http404("No such material.")
-    return material

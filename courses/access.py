@@ -16,6 +16,7 @@ from smartedu.errors import Forbidden, NotFound
 
 from .models import Course, Enrollment, Material
 from .selectors import (
+    Principal,
     can_manage_course,
     course_get_for,
     course_list_for,
@@ -25,6 +26,7 @@ from .selectors import (
 
 __all__ = [
     "MANAGER_ONLY",
+    "Principal",
     "can_manage_course",
     "course_access",
     "course_list_managed_by",
@@ -37,7 +39,7 @@ MANAGER_ONLY = "Only this course's teachers and the school's admins can do this.
 
 
 def course_access(
-    principal: User | object, course_id: int, *, manage: bool = False, denied: str = MANAGER_ONLY
+    principal: Principal, course_id: int, *, manage: bool = False, denied: str = MANAGER_ONLY
 ) -> Course:
     """The course if ``principal`` may see it (with ``manage``: and change what it holds).
 
@@ -50,7 +52,7 @@ def course_access(
 
 
 def material_access(
-    principal: User | object,
+    principal: Principal,
     material_id: int,
     *,
     course: Course | None = None,
@@ -76,7 +78,7 @@ def material_access(
     return material
 
 
-def student_access(principal: User | object, user_id: int, *, manage: bool = False) -> User:
+def student_access(principal: Principal, user_id: int, *, manage: bool = False) -> User:
     """A student ``principal`` may read about: anyone for whoever sees the whole school, the
     students of the courses they teach for teachers, themselves for a student (unless
     ``manage``: a student does not change their own accommodations). NotFound otherwise: a

@@ -7,10 +7,11 @@ teachers, the school's admins, API keys) open them; students only ever see publi
 When the URL names a course (``course=``), an id from another course is not found either. The
 pages, the API views and the consumers call these, nothing else decides."""
 
-from django.db.models import Prefetch, QuerySet
+from typing import TypeVar
 
-from accounts.models import User
-from courses.access import MANAGER_ONLY
+from django.db.models import Model, Prefetch, QuerySet
+
+from courses.access import MANAGER_ONLY, Principal
 from courses.models import Course
 from courses.selectors import can_manage_course, course_list_for
 from smartedu.errors import Forbidden, NotFound
@@ -27,7 +28,12 @@ __all__ = [
 ]
 
 
-def _in_courses_of(principal: User | object, objects: QuerySet, course: Course | None) -> QuerySet:
+M = TypeVar("M", bound=Model)
+
+
+def _in_courses_of(
+    principal: Principal, objects: QuerySet[M], course: Course | None
+) -> QuerySet[M]:
     """``objects`` of the courses ``principal`` sees (of ``course`` alone, when given)."""
     objects = objects.filter(course__in=course_list_for(principal, include_archived=True))
     return objects if course is None else objects.filter(course=course)
@@ -38,7 +44,7 @@ def _not_found(what: str, course: Course | None) -> NotFound:
 
 
 def quiz_access(
-    principal: User | object,
+    principal: Principal,
     quiz_id: int,
     *,
     course: Course | None = None,
@@ -61,7 +67,7 @@ def quiz_access(
 
 
 def question_access(
-    principal: User | object,
+    principal: Principal,
     question_id: int,
     *,
     course: Course | None = None,
@@ -81,7 +87,7 @@ def question_access(
 
 
 def generation_job_access(
-    principal: User | object,
+    principal: Principal,
     job_id: int,
     *,
     course: Course | None = None,
@@ -99,7 +105,7 @@ def generation_job_access(
 
 
 def live_session_access(
-    principal: User | object, quiz_id: int, session_id: int, *, course: Course
+    principal: Principal, quiz_id: int, session_id: int, *, course: Course
 ) -> LiveSession:
     """A live session of a quiz of ``course`` that ``principal`` runs (its host screen and
     controls): NotFound for a quiz or session they may not see, Forbidden when they only take

@@ -6,20 +6,21 @@ from here. Finding one quiz, question or job as the asking person (404 / 403) is
 ``quizzes.access``'s; these read inside a course the caller has already been let into."""
 
 import math
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from pgvector.django import CosineDistance
 
 from ai.models import EMBEDDING_DIMENSIONS
 from courses.models import Course
-from courses.selectors import can_manage_course
+from courses.selectors import Principal, can_manage_course
 
 from .models import AttemptQuestion, GenerationJob, Question, QuestionVersion, Quiz, QuizItem
 
 BANK_FILTERS = ("status", "kind", "topic", "objective", "difficulty", "job", "material", "search")
 
 
-def question_list(course: Course, **filters) -> QuerySet[Question]:
+def question_list(course: Course, **filters: Any) -> QuerySet[Question]:
     """The course's bank, newest first, narrowed by ``filters`` (any of BANK_FILTERS; ``job`` is
     a generation job id, ``material`` a material id, ``search`` words in the current wording)."""
     questions = (
@@ -74,7 +75,7 @@ def bank_counts(course: Course) -> dict[str, int]:
     return counts
 
 
-def quiz_list_for(user, course: Course) -> QuerySet[Quiz]:
+def quiz_list_for(user: Principal, course: Course) -> QuerySet[Quiz]:
     """The course's quizzes as ``user`` may list them: managers see every quiz, students the
     published ones."""
     quizzes = Quiz.objects.filter(course=course).annotate(
@@ -95,7 +96,7 @@ def quiz_items(quiz: Quiz) -> QuerySet[QuizItem]:
     )
 
 
-def generation_job_list(course: Course):
+def generation_job_list(course: Course) -> QuerySet[GenerationJob]:
     return (
         GenerationJob.objects.filter(course=course)
         .prefetch_related("materials")

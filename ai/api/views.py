@@ -20,9 +20,7 @@ from ai.tutor.payloads import tutor_turn_payload
 from courses import selectors as course_selectors
 from courses.access import course_access, material_access
 from courses.services import materials as material_services
-from courses.sniffing.rejection import MaterialRejected
 from smartedu.api.docs import error_responses
-from smartedu.api.errors import material_rejected_error
 from smartedu.api.pagination import StandardPagination, paginated_response
 from smartedu.api.permissions import is_api_key
 from smartedu.api.serializers import QuotaErrorSerializer
@@ -120,15 +118,13 @@ class CourseMaterialListApi(APIView):
         course = course_access(request.user, course_id, manage=True)
         data = MaterialUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            results = material_services.material_upload_all(
-                course=course,
-                uploads=data.validated_data["file"],
-                uploaded_by=_caller(request),
-                title=data.validated_data.get("title", ""),
-            )
-        except MaterialRejected as exc:
-            raise material_rejected_error(exc, filename=getattr(exc, "filename", None)) from exc
+        # A refused file is a MaterialRejected naming the file: 413, 415 or 400 by its code.
+        results = material_services.material_upload_all(
+            course=course,
+            uploads=data.validated_data["file"],
+            uploaded_by=_caller(request),
+            title=data.validated_data.get("title", ""),
+        )
         duplicates = {material.pk for material, created in results if not created}
         body = MaterialUploadResultSerializer(
             {"materials": [material for material, _ in results]},

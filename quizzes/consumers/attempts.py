@@ -155,12 +155,11 @@ class AttemptConsumer(GuardedJsonConsumer):
         await self._send(frame)
 
     async def on_start(self, content):
+        # A refusal (AttemptRefused) goes back as the socket's error frame, code and sentence.
         try:
             attempt, questions, frame = await self._db(
                 player_start, self.quiz_id, self.scope["user"]
             )
-        except AttemptRefused as refused:
-            return await self._error(refused.code, refused.message)
         except Quiz.DoesNotExist:
             return await self._error("not_found", "This quiz no longer exists.")
         await self._hold(attempt, questions)

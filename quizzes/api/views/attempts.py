@@ -2,11 +2,12 @@
 
 Students (signed in) take a quiz here with the same rules as on the websocket: every write goes
 through ``quizzes.attempts.services`` (``attempt_start``, ``answer_save``, ``attempt_submit``),
-whose refusals become stable error codes in smartedu.api.errors, and which tells the student's open
-pages about each change. The people who run a course (its teachers, the school's admins) and
-API keys read results: lists of attempts with filters, as JSON pages or a streamed CSV; a
-student reads only their own attempts (what lists share is in ``.results``). Accommodations
-(extra time and attempts) are set here through ``quizzes.accommodations``."""
+whose refusals (``AttemptRefused``, a DomainError) carry their own codes and statuses, and
+which tells the student's open pages about each change. The people who run a course (its
+teachers, the school's admins) and API keys read results: lists of attempts with filters, as
+JSON pages or a streamed CSV; a student reads only their own attempts (what lists share is in
+``.results``). Accommodations (extra time and attempts) are set here through
+``quizzes.accommodations``."""
 
 from django.utils import timezone
 from django.utils.text import slugify

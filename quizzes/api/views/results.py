@@ -13,10 +13,10 @@ from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from accounts.models import User
+from quizzes.attempts.errors import AttemptRefused
 from quizzes.attempts.exports import (
     CSV_COLUMNS,
     attempt_csv_lines,
@@ -45,9 +45,9 @@ CSV_RESPONSE = OpenApiResponse(
 def _taker(request) -> User:
     """The signed-in person taking a quiz (whether they may is the rules' to say)."""
     if is_api_key(request.user):
-        raise PermissionDenied(
+        raise AttemptRefused(
+            "not_a_student",
             "An API key cannot take a quiz: students take quizzes signed in as themselves.",
-            code="not_a_student",
         )
     return request.user
 

@@ -12,19 +12,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from smartedu.errors import Unavailable
+
 # Local servers (vLLM, Ollama, llama.cpp) accept any key, but the openai client refuses to
 # start without one.
 NO_API_KEY = "no-key-configured"
 
 
-class ProviderError(Exception):
+class ProviderError(Unavailable):
     """A provider call failed. ``message`` is a sentence for a teacher or operator;
     ``retryable`` says whether the same call may succeed later (rate limits, outages,
-    timeouts) or will keep failing until someone changes the configuration."""
+    timeouts) or will keep failing until someone changes the configuration. A request it
+    reaches is answered 503 ``ai_unavailable`` (the API) or with the sentence (pages, sockets)."""
 
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
-        self.message = message
         self.retryable = retryable
 
 

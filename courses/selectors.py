@@ -1,14 +1,29 @@
 """Reads on courses, always through the asking person so nobody sees a course they should not."""
 
+from typing import TYPE_CHECKING, TypeAlias
+
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from accounts.models import User
+from smartedu.errors import NotFound
 
 from .models import Course, Enrollment, Material, RosterImport
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def course_list_for(user: User, *, include_archived: bool = False) -> QuerySet[Course]:
+    from tenants.api_auth import APIKeyPrincipal
+
+# Who asks: a person (signed in, or not) or a school's API key.
+Principal: TypeAlias = "User | AnonymousUser | APIKeyPrincipal"
+
+
+def _person(principal: Principal) -> User | None:
+    """The person behind ``principal`` when it is one (not an API key, not anonymous)."""
+    return principal if isinstance(principal, User) else None
+
+
+def course_list_for(user: Principal, *, include_archived: bool = False) -> QuerySet[Course]:
     """Admins see every course, teachers the ones they teach, students the ones they take."""
     courses = Course.objects.annotate(
         student_count=Count("enrollments", filter=Q(enrollments__role=Enrollment.Role.STUDENT)),
@@ -18,14 +33,18 @@ def course_list_for(user: User, *, include_archived: bool = False) -> QuerySet[C
         courses = courses.filter(is_archived=False)
     if sees_whole_school(user):
         return courses
-    return courses.filter(enrollments__user=user).distinct()
+    person = _person(user)
+    if person is None:
+        return courses.none()
+    return courses.filter(enrollments__user=person).distinct()
 
 
-def course_get_for(user: User, course_id: int) -> Course:
-    """The course if ``user`` may see it; 404 otherwise (never reveal that it exists)."""
+def course_get_for(user: Principal, course_id: int) -> Course:
+    """The course if ``user`` may see it; NotFound otherwise (never reveal that it exists).
+    Pages, API views and consumers ask courses.access.course_access, which builds on this."""
     course = course_list_for(user, include_archived=True).filter(pk=course_id).first()
     if course is None:
-        raise Http404("No such course.")
+        raise NotFound("No such course.")
     return course
 
 
@@ -35,14 +54,28 @@ def sees_whole_school(principal: object) -> bool:
     return getattr(principal, "sees_whole_school", False) is True
 
 
-def can_manage_course(user: User, course: Course) -> bool:
+def course_list_managed_by(principal: Principal) -> QuerySet[Course]:
+    """The courses ``principal`` runs, archived ones too: every course for whoever sees the
+    whole school, the ones they teach for teachers, none for students."""
+    if sees_whole_school(principal):
+        return Course.objects.all()
+    person = _person(principal)
+    if person is None:
+        return Course.objects.none()
+    return Course.objects.filter(
+        enrollments__user=person, enrollments__role=Enrollment.Role.TEACHER
+    ).distinct()
+
+
+def can_manage_course(user: Principal, course: Course) -> bool:
     """Its teachers, and whoever sees the whole school."""
     if sees_whole_school(user):
         return True
-    if not getattr(user, "is_authenticated", False):
+    person = _person(user)
+    if person is None:
         return False
     return Enrollment.objects.filter(
-        course=course, user=user, role=Enrollment.Role.TEACHER
+        course=course, user=person, role=Enrollment.Role.TEACHER
     ).exists()
 
 
@@ -80,32 +113,10 @@ def material_list(course: Course) -> QuerySet[Material]:
     return Material.objects.filter(course=course).select_related("uploaded_by")
 
 
-def material_get_for(user: User, material_id: int) -> Material:
-    """The material if ``user`` may see its course; 404 otherwise."""
-    visible_courses = course_list_for(user, include_archived=True)
-    material = (
-        Material.objects.filter(pk=material_id, course__in=visible_courses)
-        .select_related("course")
-        .first()
-    )
-    if material is None:
-        raise Http404("No such material.")
-    return material
-
-
-def material_list_visible(user: User, course: Course) -> QuerySet[Material]:
+def material_list_visible(user: Principal, course: Course) -> QuerySet[Material]:
     """The course's materials as ``user`` may list them (the caller checked they may see the
     course): its teachers and admins see every state; students only ready ones."""
     materials = material_list(course)
     if not can_manage_course(user, course):
         materials = materials.filter(state=Material.State.READY)
     return materials
-
-
-def material_get_visible(user: User, material_id: int) -> Material:
-    """Like material_get_for, but a student (who only lists ready materials) gets a 404 for one
-    that is not ready."""
-    material = material_get_for(user, material_id)
-    if material.state != Material.State.READY and not can_manage_course(user, material.course):
-        raise Http404("No such material.")
-    return material

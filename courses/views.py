@@ -1,12 +1,12 @@
 """Course pages, the role-aware home page and the admin's roster import.
 
-Thin on purpose: reads through ``courses.selectors`` (always as the asking person, so nobody
-sees a course they should not), writes through ``courses.services``."""
+Thin on purpose: who may see or change a course is ``courses.access``'s to say (always as the
+asking person, so nobody sees a course they should not), reads go through ``courses.selectors``,
+writes through ``courses.services``."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,10 +15,14 @@ from accounts import selectors as account_selectors
 from accounts.decorators import admin_required, role_required
 from accounts.forms import add_service_errors
 from accounts.models import User
+from smartedu.errors import NotFound
 
 from . import selectors, services
+from .access import course_access
 from .forms import CourseCreateForm, CourseEditForm, MemberAddForm, MemberRoleForm, RosterUploadForm
 from .models import Enrollment, RosterImport
+
+CHANGERS_ONLY = "Only the course's teachers and the school's admins can change it."
 
 
 @login_required
@@ -64,19 +68,10 @@ def course_create(request):
     return render(request, "courses/course_form.html", {"form": form, "course": None})
 
 
-def _managed_course(request, course_id: int):
-    """The course if the signed-in person may change it: 404 when they cannot even see it,
-    403 when they can see it but not manage it."""
-    course = selectors.course_get_for(request.user, course_id)
-    if not selectors.can_manage_course(request.user, course):
-        raise PermissionDenied("Only the course's teachers and the school's admins can change it.")
-    return course
-
-
 @login_required
 @require_GET
 def course_detail(request, course_id: int):
-    course = selectors.course_get_for(request.user, course_id)
+    course = course_access(request.user, course_id)
     can_manage = selectors.can_manage_course(request.user, course)
     enrollments = list(selectors.course_enrollments(course))
     query = request.GET.get("q", "").strip() if can_manage else ""
@@ -99,7 +94,7 @@ def course_detail(request, course_id: int):
 @require_GET
 def course_member_search(request, course_id: int):
     """The add-people search results (an htmx partial of the course page)."""
-    course = _managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True, denied=CHANGERS_ONLY)
     query = request.GET.get("q", "").strip()
     return render(
         request,
@@ -115,7 +110,7 @@ def course_member_search(request, course_id: int):
 @login_required
 @require_POST
 def course_member_add(request, course_id: int):
-    course = _managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True, denied=CHANGERS_ONLY)
     form = MemberAddForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a person and whether they teach or take the course.")
@@ -144,14 +139,14 @@ def course_member_add(request, course_id: int):
 def _member_or_404(course, user_id: int):
     enrollment = selectors.course_enrollments(course).filter(user_id=user_id).first()
     if enrollment is None:
-        raise Http404("This person is not in the course.")
+        raise NotFound("This person is not in the course.")
     return enrollment
 
 
 @login_required
 @require_POST
 def course_member_role(request, course_id: int, user_id: int):
-    course = _managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True, denied=CHANGERS_ONLY)
     enrollment = _member_or_404(course, user_id)
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
@@ -173,7 +168,7 @@ def course_member_role(request, course_id: int, user_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_member_remove(request, course_id: int, user_id: int):
-    course = _managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True, denied=CHANGERS_ONLY)
     enrollment = _member_or_404(course, user_id)
     detail_url = reverse("courses:detail", kwargs={"course_id": course.pk})
     if request.method == "POST":
@@ -197,7 +192,7 @@ def course_member_remove(request, course_id: int, user_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_edit(request, course_id: int):
-    course = _managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True, denied=CHANGERS_ONLY)
     form = CourseEditForm(
         request.POST or None, initial={"name": course.name, "description": course.description}
     )
@@ -216,7 +211,7 @@ def course_edit(request, course_id: int):
 @require_http_methods(["GET", "POST"])
 def course_archive(request, course_id: int):
     """Archive or (``?restore``) bring back a course; confirmation first."""
-    course = _managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True, denied=CHANGERS_ONLY)
     archive = not course.is_archived
     detail_url = reverse("courses:detail", kwargs={"course_id": course.pk})
     if request.method == "POST":
@@ -273,7 +268,7 @@ def roster_imports(request):
 def _roster_import_or_404(roster_import_id: int) -> RosterImport:
     roster_import = selectors.roster_import_get(roster_import_id)
     if roster_import is None:
-        raise Http404("No such roster import.")
+        raise NotFound("No such roster import.")
     return roster_import
 
 

@@ -1,31 +1,26 @@
-"""Reads on the question bank and quizzes, always through the asking person.
+"""Reads on the question bank and quizzes.
 
 The bank holds answer keys, so only people who manage a course (its teachers, the school's
 admins, API keys) read it; students only ever see published quizzes, and never their keys
-from here. Ids from another course or school find nothing (404)."""
+from here. Finding one quiz, question or job as the asking person (404 / 403) is
+``quizzes.access``'s; these read inside a course the caller has already been let into."""
 
 import math
+from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from pgvector.django import CosineDistance
 
 from ai.models import EMBEDDING_DIMENSIONS
 from courses.models import Course
-from courses.selectors import can_manage_course, course_list_for
+from courses.selectors import Principal, can_manage_course
 
 from .models import AttemptQuestion, GenerationJob, Question, QuestionVersion, Quiz, QuizItem
 
 BANK_FILTERS = ("status", "kind", "topic", "objective", "difficulty", "job", "material", "search")
 
 
-def _managed(user, course: Course) -> None:
-    if not can_manage_course(user, course):
-        raise PermissionDenied("Only this course's teachers and the school's admins can do this.")
-
-
-def question_list(course: Course, **filters) -> QuerySet[Question]:
+def question_list(course: Course, **filters: Any) -> QuerySet[Question]:
     """The course's bank, newest first, narrowed by ``filters`` (any of BANK_FILTERS; ``job`` is
     a generation job id, ``material`` a material id, ``search`` words in the current wording)."""
     questions = (
@@ -49,21 +44,6 @@ def question_list(course: Course, **filters) -> QuerySet[Question]:
         for word in str(filters["search"]).split()[:10]:
             questions = questions.filter(current_version__stem__icontains=word)
     return questions
-
-
-def question_get_for(user, question_id: int) -> Question:
-    """A bank question of a course ``user`` manages. 404 when they cannot see the course (or it
-    does not exist), 403 when they see the course but do not manage it."""
-    question = (
-        Question.objects.select_related("course", "current_version", "source_material")
-        .defer("embedding")
-        .filter(pk=question_id, course__in=course_list_for(user, include_archived=True))
-        .first()
-    )
-    if question is None:
-        raise Http404("No such question.")
-    _managed(user, question.course)
-    return question
 
 
 def question_versions(question: Question) -> QuerySet[QuestionVersion]:
@@ -95,7 +75,7 @@ def bank_counts(course: Course) -> dict[str, int]:
     return counts
 
 
-def quiz_list_for(user, course: Course) -> QuerySet[Quiz]:
+def quiz_list_for(user: Principal, course: Course) -> QuerySet[Quiz]:
     """The course's quizzes as ``user`` may list them: managers see every quiz, students the
     published ones."""
     quizzes = Quiz.objects.filter(course=course).annotate(
@@ -104,24 +84,6 @@ def quiz_list_for(user, course: Course) -> QuerySet[Quiz]:
     if not can_manage_course(user, course):
         quizzes = quizzes.filter(state=Quiz.State.PUBLISHED)
     return quizzes.order_by("-created_at", "-id")
-
-
-def quiz_get_for(user, quiz_id: int, *, manage: bool = False) -> Quiz:
-    """A quiz ``user`` may see (students: published quizzes of their courses). With ``manage``,
-    403 unless they manage its course."""
-    quiz = (
-        Quiz.objects.select_related("course")
-        .filter(pk=quiz_id, course__in=course_list_for(user, include_archived=True))
-        .first()
-    )
-    if quiz is None:
-        raise Http404("No such quiz.")
-    managing = can_manage_course(user, quiz.course)
-    if not managing and quiz.state != Quiz.State.PUBLISHED:
-        raise Http404("No such quiz.")
-    if manage and not managing:
-        raise PermissionDenied("Only this course's teachers and the school's admins can do this.")
-    return quiz
 
 
 def quiz_items(quiz: Quiz) -> QuerySet[QuizItem]:
@@ -134,26 +96,12 @@ def quiz_items(quiz: Quiz) -> QuerySet[QuizItem]:
     )
 
 
-def generation_job_list(course: Course):
+def generation_job_list(course: Course) -> QuerySet[GenerationJob]:
     return (
         GenerationJob.objects.filter(course=course)
         .prefetch_related("materials")
         .order_by("-created_at", "-id")
     )
-
-
-def generation_job_get_for(user, job_id: int):
-    """A generation job of a course ``user`` manages (404 / 403 as for questions)."""
-    job = (
-        GenerationJob.objects.select_related("course")
-        .prefetch_related(Prefetch("materials"))
-        .filter(pk=job_id, course__in=course_list_for(user, include_archived=True))
-        .first()
-    )
-    if job is None:
-        raise Http404("No such generation job.")
-    _managed(user, job.course)
-    return job
 
 
 def published_filter() -> Q:

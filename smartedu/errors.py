@@ -118,11 +118,20 @@ class Conflict(DomainError):
     }
 
 
+class TooLarge(DomainError):
+    """What was sent is larger than the limit for it; the message says the limit."""
+
+    codes: ClassVar[Mapping[str, tuple[int, str]]] = {
+        "too_large": (413, "The file is larger than the limit; the message says the limit."),
+    }
+
+
 class Unavailable(DomainError):
     """An outside service (an AI provider) failed this time, after its retries: try again."""
 
     codes: ClassVar[Mapping[str, tuple[int, str]]] = {
         "ai_unavailable": (503, "An AI provider failed this time; try again."),
+        "tutor_unavailable": (503, "The tutor could not answer this time; ask again."),
     }
 
 

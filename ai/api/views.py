@@ -1,16 +1,15 @@
 """The course material, search and tutor API for partner systems (and signed-in people).
 
-Who may do what follows the web pages, through the same selectors: anyone who can see a course
-lists its ready materials, searches it and asks its tutor; its teachers, the school's admins
-and API keys also see every material's ingestion, what was extracted, and the tutor's traces,
-and upload, retry and delete material. A course the caller cannot see is a 404; one they can
-see but not manage is a 403."""
+Who may do what follows the web pages, through the same helpers (courses.access): anyone who
+can see a course lists its ready materials, searches it and asks its tutor; its teachers, the
+school's admins and API keys also see every material's ingestion, what was extracted, and the
+tutor's traces, and upload, retry and delete material. A course the caller cannot see is a 404;
+one they can see but not manage is a 403."""
 
 import logging
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,14 +18,13 @@ from ai import selectors as ai_selectors
 from ai.tutor import services as tutor_services
 from ai.tutor.payloads import tutor_turn_payload
 from courses import selectors as course_selectors
-from courses.models import Course, Material
+from courses.access import course_access, material_access
 from courses.services import materials as material_services
-from courses.sniffing.rejection import MaterialRejected
 from smartedu.api.docs import error_responses
-from smartedu.api.errors import material_rejected_error
 from smartedu.api.pagination import StandardPagination, paginated_response
 from smartedu.api.permissions import is_api_key
 from smartedu.api.serializers import QuotaErrorSerializer
+from smartedu.errors import Conflict, Unavailable
 
 from .serializers import (
     ChunkOutputSerializer,
@@ -51,36 +49,18 @@ EVERYONE = ("admin", "teacher", "student")
 MANAGERS = ("admin", "teacher")
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-class TutorUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "tutor_unavailable"
-    default_detail = "The tutor could not answer this time. Please ask again."
+MATERIAL_MANAGERS_ONLY = (
+    "Only this course's teachers and the school's admins can manage its material."
+)
+TRACES_MANAGERS_ONLY = (
+    "Only this course's teachers and the school's admins can open the tutor's traces."
+)
+TUTOR_UNAVAILABLE = "The tutor could not answer this time. Please ask again."
 
 
 def _caller(request):
     """The person acting, or None for an API key (a partner system is nobody in the school)."""
     return None if is_api_key(request.user) else request.user
-
-
-def _managed_course(request, course_id: int) -> Course:
-    course = course_selectors.course_get_for(request.user, course_id)
-    if not course_selectors.can_manage_course(request.user, course):
-        raise PermissionDenied("Only this course's teachers and the school's admins can do this.")
-    return course
-
-
-def _managed_material(request, material_id: int) -> Material:
-    material = course_selectors.material_get_for(request.user, material_id)
-    if not course_selectors.can_manage_course(request.user, material.course):
-        raise PermissionDenied(
-            "Only this course's teachers and the school's admins can manage its material."
-        )
-    return material
 
 
 class CourseMaterialListApi(APIView):
@@ -97,7 +77,7 @@ class CourseMaterialListApi(APIView):
         responses={200: MaterialOutputSerializer(many=True), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request, course_id: int):
-        course = course_selectors.course_get_for(request.user, course_id)
+        course = course_access(request.user, course_id)
         filters = MaterialFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         materials = course_selectors.material_list_visible(request.user, course)
@@ -135,18 +115,16 @@ class CourseMaterialListApi(APIView):
         },
     )
     def post(self, request, course_id: int):
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True)
         data = MaterialUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            results = material_services.material_upload_all(
-                course=course,
-                uploads=data.validated_data["file"],
-                uploaded_by=_caller(request),
-                title=data.validated_data.get("title", ""),
-            )
-        except MaterialRejected as exc:
-            raise material_rejected_error(exc, filename=getattr(exc, "filename", None)) from exc
+        # A refused file is a MaterialRejected naming the file: 413, 415 or 400 by its code.
+        results = material_services.material_upload_all(
+            course=course,
+            uploads=data.validated_data["file"],
+            uploaded_by=_caller(request),
+            title=data.validated_data.get("title", ""),
+        )
         duplicates = {material.pk for material, created in results if not created}
         body = MaterialUploadResultSerializer(
             {"materials": [material for material, _ in results]},
@@ -167,7 +145,7 @@ class MaterialDetailApi(APIView):
         responses={200: MaterialOutputSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, material_id: int):
-        material = course_selectors.material_get_visible(request.user, material_id)
+        material = material_access(request.user, material_id)
         return Response(MaterialOutputSerializer(material).data)
 
     @extend_schema(
@@ -177,7 +155,9 @@ class MaterialDetailApi(APIView):
         responses={204: None, **error_responses(401, 403, 404)},
     )
     def delete(self, request, material_id: int):
-        material = _managed_material(request, material_id)
+        material = material_access(
+            request.user, material_id, manage=True, denied=MATERIAL_MANAGERS_ONLY
+        )
         material_services.material_delete(material)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -198,7 +178,9 @@ class MaterialRetryApi(APIView):
     def post(self, request, material_id: int):
         from django.core.exceptions import ValidationError as DjangoValidationError
 
-        material = _managed_material(request, material_id)
+        material = material_access(
+            request.user, material_id, manage=True, denied=MATERIAL_MANAGERS_ONLY
+        )
         try:
             material = material_services.material_retry(material)
         except DjangoValidationError as exc:
@@ -220,7 +202,9 @@ class MaterialChunkListApi(APIView):
         responses={200: ChunkOutputSerializer(many=True), **error_responses(401, 403, 404)},
     )
     def get(self, request, material_id: int):
-        material = _managed_material(request, material_id)
+        material = material_access(
+            request.user, material_id, manage=True, denied=MATERIAL_MANAGERS_ONLY
+        )
         return paginated_response(
             view=self,
             request=request,
@@ -242,7 +226,7 @@ class CourseSearchApi(APIView):
     def get(self, request, course_id: int):
         from ai.retrieval import chunk_search
 
-        course = course_selectors.course_get_for(request.user, course_id)
+        course = course_access(request.user, course_id)
         query = SearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         hits = chunk_search(
@@ -283,7 +267,7 @@ class CourseTutorApi(APIView):
         },
     )
     def post(self, request, course_id: int):
-        course = course_selectors.course_get_for(request.user, course_id)
+        course = course_access(request.user, course_id)
         data = TutorQuestionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         turn = tutor_services.tutor_turn_create(
@@ -299,9 +283,9 @@ class CourseTutorApi(APIView):
             # "answering" forever.
             logger.exception("Tutor turn %s failed", turn.pk)
             tutor_services.tutor_turn_fail(
-                turn.pk, reason=TutorUnavailable.default_detail, emit=lambda event: None
+                turn.pk, reason=TUTOR_UNAVAILABLE, emit=lambda event: None
             )
-            raise TutorUnavailable() from exc
+            raise Unavailable(TUTOR_UNAVAILABLE, code="tutor_unavailable") from exc
         return Response(TutorAnswerSerializer(tutor_turn_payload(turn)).data)
 
 
@@ -316,7 +300,7 @@ class CourseTutorTurnListApi(APIView):
         responses={200: TutorTurnTraceSerializer(many=True), **error_responses(401, 403, 404)},
     )
     def get(self, request, course_id: int):
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True)
         return paginated_response(
             view=self,
             request=request,
@@ -336,8 +320,5 @@ class TutorTurnDetailApi(APIView):
     )
     def get(self, request, turn_id: int):
         turn = ai_selectors.tutor_turn_get_for(request.user, turn_id)
-        if not course_selectors.can_manage_course(request.user, turn.course):
-            raise PermissionDenied(
-                "Only this course's teachers and the school's admins can open the tutor's traces."
-            )
+        course_access(request.user, turn.course_id, manage=True, denied=TRACES_MANAGERS_ONLY)
         return Response(TutorTurnTraceSerializer(turn).data)

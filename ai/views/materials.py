@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,24 +17,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from courses import selectors as course_selectors
 from courses import services as course_services
+from courses.access import course_access, material_access
 from courses.models import Course, Material
 from courses.sniffing.rejection import MaterialRejected
 
 from .. import selectors
 from ..forms import MaterialUploadForm
-from .common import _managed_course, _visible_course
 
 CHUNKS_PER_PAGE = 25
-
-
-def _course_material(request, course: Course, material_id: int, *, can_manage: bool) -> Material:
-    material = course_selectors.material_get_for(request.user, material_id)
-    if material.course_id != course.pk:
-        raise Http404("No such material in this course.")
-    # Students only ever see finished, usable material.
-    if not can_manage and material.state != Material.State.READY:
-        raise Http404("No such material.")
-    return material
+UPLOADERS_ONLY = "Only the course's teachers and the school's admins upload."
 
 
 def _wants_json(request) -> bool:
@@ -112,15 +103,14 @@ def _upload(request, course: Course, files) -> list[UploadResult]:
 def material_list(request, course_id: int):
     """The course's material. Managers upload (form or drag and drop, several files at once)
     and watch ingestion live; students see what is ready."""
-    course = _visible_course(request, course_id)
-    can_manage = course_selectors.can_manage_course(request.user, course)
+    posted = request.method == "POST"
+    course = course_access(request.user, course_id, manage=posted, denied=UPLOADERS_ONLY)
+    # Whoever got a post through may manage the course; others are asked.
+    can_manage = posted or course_selectors.can_manage_course(request.user, course)
     form, results, status = None, [], 200
     if can_manage:
-        bound = request.method == "POST"
-        form = MaterialUploadForm(request.POST, request.FILES) if bound else MaterialUploadForm()
-    if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied("Only the course's teachers and the school's admins upload.")
+        form = MaterialUploadForm(request.POST, request.FILES) if posted else MaterialUploadForm()
+    if posted:
         if form.is_valid():
             results = _upload(request, course, form.cleaned_data["files"])
             if all(result.outcome == "rejected" for result in results):
@@ -129,7 +119,7 @@ def material_list(request, course_id: int):
         else:
             status = 400
     context = {**_material_context(request, course, can_manage), "form": form, "results": results}
-    if request.method == "POST" and _wants_json(request):
+    if posted and _wants_json(request):
         errors = form.errors.get("files", []) if form.is_bound else []
         return JsonResponse(
             {
@@ -156,8 +146,8 @@ def material_list(request, course_id: int):
 @require_GET
 def material_row(request, course_id: int, material_id: int):
     """One material's row as it stands now (the live page swaps it in when a job finishes)."""
-    course = _managed_course(request, course_id)
-    material = _course_material(request, course, material_id, can_manage=True)
+    course = course_access(request.user, course_id, manage=True)
+    material = material_access(request.user, material_id, course=course, manage=True)
     return render(
         request,
         "ai/_material_row.html",
@@ -168,8 +158,8 @@ def material_row(request, course_id: int, material_id: int):
 @login_required
 @require_POST
 def material_retry(request, course_id: int, material_id: int):
-    course = _managed_course(request, course_id)
-    material = _course_material(request, course, material_id, can_manage=True)
+    course = course_access(request.user, course_id, manage=True)
+    material = material_access(request.user, material_id, course=course, manage=True)
     try:
         course_services.material_retry(material)
     except ValidationError as exc:
@@ -182,8 +172,8 @@ def material_retry(request, course_id: int, material_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def material_delete(request, course_id: int, material_id: int):
-    course = _managed_course(request, course_id)
-    material = _course_material(request, course, material_id, can_manage=True)
+    course = course_access(request.user, course_id, manage=True)
+    material = material_access(request.user, material_id, course=course, manage=True)
     list_url = reverse("ai:materials", kwargs={"course_id": course.pk})
     if request.method == "POST":
         course_services.material_delete(material)
@@ -208,9 +198,9 @@ def material_delete(request, course_id: int, material_id: int):
 def material_detail(request, course_id: int, material_id: int):
     """What was extracted: pages and sections, then every passage (paginated), each with a
     ``#chunk-<id>`` anchor. ``?chunk=<id>`` opens the page that holds that passage."""
-    course = _visible_course(request, course_id)
+    course = course_access(request.user, course_id)
     can_manage = course_selectors.can_manage_course(request.user, course)
-    material = _course_material(request, course, material_id, can_manage=can_manage)
+    material = material_access(request.user, material_id, course=course)
     paginator = Paginator(selectors.material_chunks(material), CHUNKS_PER_PAGE)
     target = None
     page_number = request.GET.get("page")

@@ -9,19 +9,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from courses import selectors as course_selectors
+from courses.access import course_access
 from courses.models import Course
+from smartedu.errors import NotFound
 from tenants.quotas import QuotaExceeded
 
 from .. import selectors
 from ..models import TutorTurn
-from .common import _managed_course, _visible_course
 
 TRACES_PER_PAGE = 50
 HISTORY_LENGTH = 30
@@ -74,7 +75,7 @@ def _queue_answer(turn_id: int) -> None:
 def tutor(request, course_id: int):
     """Ask the course tutor. The page talks to the tutor over a websocket; without scripts the
     form posts the question, which a worker answers, and the page lists it."""
-    course = _visible_course(request, course_id)
+    course = course_access(request.user, course_id)
     error, question = "", ""
     if request.method == "POST":
         from ..tutor.services import tutor_turn_create
@@ -120,7 +121,7 @@ def tutor_turn(request, course_id: int, turn_id: int):
     while an answer was on its way."""
     from ..tutor.payloads import tutor_turn_payload
 
-    course = _visible_course(request, course_id)
+    course = course_access(request.user, course_id)
     turn = selectors.tutor_turn_get(course, turn_id, asked_by=request.user)
     if turn is None:
         return JsonResponse({"error": "No such question."}, status=404)
@@ -136,7 +137,7 @@ def tutor_turn(request, course_id: int, turn_id: int):
 @login_required
 @require_GET
 def tutor_traces(request, course_id: int):
-    course = _managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True)
     page = Paginator(selectors.tutor_turn_list(course), TRACES_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -146,10 +147,10 @@ def tutor_traces(request, course_id: int):
 @login_required
 @require_GET
 def tutor_trace(request, course_id: int, turn_id: int):
-    course = _managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True)
     turn = selectors.tutor_turn_get(course, turn_id)
     if turn is None:
-        raise Http404("No such tutor question in this course.")
+        raise NotFound("No such tutor question in this course.")
     _with_links(course, turn)
     cited = {c.get("chunk_id"): c.get("n") for c in turn.citations or []}
     retrieved = []

@@ -1,20 +1,21 @@
 """The courses API. Admins and API keys see the whole school; teachers (signed in) see and
 manage the courses they teach; students see the courses they take. Who may see or change a
-course is decided by courses.selectors, the same rules the web pages use."""
+course is decided by courses.access, the same helpers the web pages use."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
 from accounts.models import User
 from courses import selectors, services
-from courses.models import Course
+from courses.access import course_access
 from smartedu.api.docs import error_responses
 from smartedu.api.pagination import StandardPagination, paginated_response
 from smartedu.api.permissions import is_api_key
+from smartedu.errors import NotFound
 
 from .serializers import (
     CourseCreateInputSerializer,
@@ -29,13 +30,7 @@ COURSE_TAGS = ["Courses"]
 ENROLLMENT_TAGS = ["Enrollments"]
 
 
-def _managed_course(request, course_id: int) -> Course:
-    """The course if the caller may change it: 404 if they cannot even see it, 403 if they
-    can see it but do not teach it."""
-    course = selectors.course_get_for(request.user, course_id)
-    if not selectors.can_manage_course(request.user, course):
-        raise PermissionDenied("Only this course's teachers and the school's admins can change it.")
-    return course
+CHANGERS_ONLY = "Only this course's teachers and the school's admins can change it."
 
 
 def _person(data: dict) -> User:
@@ -84,7 +79,7 @@ class CourseListApi(APIView):
         data.is_valid(raise_exception=True)
         creator = None if is_api_key(request.user) else request.user
         course = services.course_create(**data.validated_data, created_by=creator)
-        course = selectors.course_get_for(request.user, course.pk)
+        course = course_access(request.user, course.pk)
         return Response(CourseOutputSerializer(course).data, status=status.HTTP_201_CREATED)
 
 
@@ -99,7 +94,7 @@ class CourseDetailApi(APIView):
         responses={200: CourseOutputSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, course_id: int):
-        course = selectors.course_get_for(request.user, course_id)
+        course = course_access(request.user, course_id)
         return Response(CourseOutputSerializer(course).data)
 
     @extend_schema(
@@ -110,11 +105,11 @@ class CourseDetailApi(APIView):
         responses={200: CourseOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request, course_id: int):
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True, denied=CHANGERS_ONLY)
         data = CourseUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         services.course_update(course, **data.validated_data)
-        course = selectors.course_get_for(request.user, course.pk)
+        course = course_access(request.user, course.pk)
         return Response(CourseOutputSerializer(course).data)
 
 
@@ -134,7 +129,7 @@ class CourseEnrollmentListApi(APIView):
         },
     )
     def get(self, request, course_id: int):
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True, denied=CHANGERS_ONLY)
         return paginated_response(
             view=self,
             request=request,
@@ -157,7 +152,7 @@ class CourseEnrollmentListApi(APIView):
         },
     )
     def post(self, request, course_id: int):
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True, denied=CHANGERS_ONLY)
         data = EnrollmentCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         person = _person(data.validated_data)
@@ -180,7 +175,7 @@ class CourseEnrollmentDetailApi(APIView):
         responses={204: None, **error_responses(401, 403, 404)},
     )
     def delete(self, request, course_id: int, user_id: int):
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True, denied=CHANGERS_ONLY)
         person = account_selectors.user_get(user_id)
         if person is None or not services.enrollment_remove(course=course, user=person):
             raise NotFound(f"Person {user_id} is not in {course.code}.")

@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 from functools import cached_property
 
-from django.http import Http404
 from django.utils import timezone
 
 from smartedu.consumers import (
@@ -22,8 +21,10 @@ from smartedu.consumers import (
     CLOSE_NOT_SIGNED_IN,
     GuardedJsonConsumer,
 )
+from smartedu.errors import NotFound
 from tenants.realtime import SchoolCalls
 
+from ..access import quiz_access
 from ..attempts.display import feedback_for
 from ..attempts.errors import AttemptRefused
 from ..attempts.groups import attempt_group
@@ -46,7 +47,6 @@ from ..attempts.rules import answer_locks, is_course_student
 from ..attempts.services import answer_save
 from ..grading import grade
 from ..models import Attempt, AttemptQuestion, Quiz
-from ..selectors import quiz_get_for
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +63,8 @@ def _quiz_for_student(user, quiz_id: int) -> tuple[Quiz | None, int]:
     not): 4404 when they cannot see it or it is not published, 4403 when they are not one of
     its course's students (a teacher, an admin)."""
     try:
-        quiz = quiz_get_for(user, quiz_id)
-    except Http404:
+        quiz = quiz_access(user, quiz_id)
+    except NotFound:
         return None, CLOSE_NO_SUCH_TOPIC
     if quiz.state != Quiz.State.PUBLISHED:
         return None, CLOSE_NO_SUCH_TOPIC
@@ -155,12 +155,11 @@ class AttemptConsumer(GuardedJsonConsumer):
         await self._send(frame)
 
     async def on_start(self, content):
+        # A refusal (AttemptRefused) goes back as the socket's error frame, code and sentence.
         try:
             attempt, questions, frame = await self._db(
                 player_start, self.quiz_id, self.scope["user"]
             )
-        except AttemptRefused as refused:
-            return await self._error(refused.code, refused.message)
         except Quiz.DoesNotExist:
             return await self._error("not_found", "This quiz no longer exists.")
         await self._hold(attempt, questions)

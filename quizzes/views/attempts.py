@@ -12,8 +12,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,9 +21,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from courses import selectors as course_selectors
+from courses.access import course_access
 from courses.models import Course
+from smartedu.errors import Forbidden, NotFound
 
 from .. import accommodations as accommodation_service
+from ..access import quiz_access
 from ..attempts.display import attempt_state, feedback_for
 from ..attempts.rules import (
     CHOICE_KINDS,
@@ -37,7 +39,6 @@ from ..attempts.selectors import attempt_get_for, attempt_questions
 from ..attempts.services import attempt_expire_if_due
 from ..forms import AccommodationForm, add_service_errors
 from ..models import Attempt, Question, Quiz
-from .access import course_quiz, managed_course, visible_course
 
 KIND_HINTS = {
     Question.Kind.SINGLE: "Choose one answer.",
@@ -136,10 +137,10 @@ def quiz_student_context(user, course: Course, quiz: Quiz) -> dict:
 def _student_quiz(request, course_id: int, quiz_id: int) -> tuple[Course, Quiz]:
     """404 when the person cannot see the course or the quiz (a draft, another course), 403
     when they see it but are not one of the course's students (its teachers, admins)."""
-    course = visible_course(request, course_id)
-    quiz = course_quiz(request, course, quiz_id)
+    course = course_access(request.user, course_id)
+    quiz = quiz_access(request.user, quiz_id, course=course)
     if not is_course_student(request.user, quiz):
-        raise PermissionDenied(
+        raise Forbidden(
             "Only the course's students take its quizzes; teachers see them on the quiz page."
         )
     return course, quiz
@@ -276,10 +277,10 @@ def attempt_review(request, course_id: int, attempt_id: int):
     each question with the answer given, the right answer, the explanation and its source.
     Students see their own attempts; the course's teachers and the school's admins see every
     attempt of the course, with the key. Anyone else: 404."""
-    course = visible_course(request, course_id)
+    course = course_access(request.user, course_id)
     attempt = attempt_get_for(request.user, attempt_id)
     if attempt.quiz.course_id != course.pk:
-        raise Http404("No such attempt in this course.")
+        raise NotFound("No such attempt in this course.")
     attempt = attempt_expire_if_due(attempt)
     is_own = attempt.student_id == request.user.pk
     is_manager = course_selectors.can_manage_course(request.user, course)
@@ -328,7 +329,7 @@ def accommodations(request, course_id: int):
     """The course's students with their extra time and extra attempts, and a form to set one
     student's (teachers of the course and the school's admins). ``?student=<id>`` fills the form
     with that student's current accommodation."""
-    course = managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True)
     students = accommodation_service.course_students_with_accommodations(course)
     status = 200
     if request.method == "POST":

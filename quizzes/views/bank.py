@@ -17,24 +17,16 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from courses.access import course_access
 from courses.models import Course
 from quizzes.models import GenerationJob
 
 from .. import selectors, services
+from ..access import question_access, quiz_access
 from ..forms import ImportForm, QuestionEditForm, RejectForm, add_service_errors, number_text
 from ..models import AttemptQuestion, Difficulty, Question
 from ..rendering import render as render_text
-from .access import (
-    ACTIVE_JOB_STATES,
-    INVALID,
-    back_url,
-    bank_url,
-    course_question,
-    course_quiz,
-    exchange_module,
-    is_htmx,
-    managed_course,
-)
+from .common import ACTIVE_JOB_STATES, INVALID, back_url, bank_url, exchange_module, is_htmx
 
 QUESTIONS_PER_PAGE = 20
 
@@ -144,7 +136,8 @@ def _card_response(request, course: Course, question: Question, *, flash: str = 
         if flash:
             messages.success(request, flash)
         return redirect(f"{next_url}#question-{question.pk}")
-    question = course_question(request, course, question.pk)  # fresh, with its version
+    # Fresh, with its current version.
+    question = question_access(request.user, question.pk, course=course)
     card = _cards(course, [question], next_url=next_url)[0]
     card.flash = flash
     return render(request, "quizzes/_question_card.html", {"course": course, "card": card})
@@ -199,7 +192,7 @@ def _bank_context(request, course: Course, *, selected=(), bulk_error: str = "")
 def bank(request, course_id: int):
     """The course's question bank: filters, each question beside its source passage, actions
     on one card or on the selected ones."""
-    course = managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True)
     return render(request, "quizzes/bank.html", _bank_context(request, course))
 
 
@@ -208,8 +201,8 @@ def bank(request, course_id: int):
 @require_GET
 def question_card(request, course_id: int, question_id: int):
     """One card as it stands now (Cancel on an edit, and a card waiting for its replacement)."""
-    course = managed_course(request, course_id)
-    question = course_question(request, course, question_id)
+    course = course_access(request.user, course_id, manage=True)
+    question = question_access(request.user, question_id, course=course)
     if not is_htmx(request):
         return redirect(f"{back_url(request, bank_url(course))}#question-{question.pk}")
     return _card_response(request, course, question)
@@ -221,8 +214,8 @@ def question_edit(request, course_id: int, question_id: int):
     """Edit in place: GET swaps the card for its form, POST saves it (a new version when
     students have seen the current one) and swaps the card back. Refused input comes back in
     the form, as typed, with the reasons."""
-    course = managed_course(request, course_id)
-    question = course_question(request, course, question_id)
+    course = course_access(request.user, course_id, manage=True)
+    question = question_access(request.user, question_id, course=course)
     next_url = back_url(request, bank_url(course))
     form = QuestionEditForm(question, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -254,8 +247,8 @@ def question_edit(request, course_id: int, question_id: int):
 @login_required
 @require_POST
 def question_accept(request, course_id: int, question_id: int):
-    course = managed_course(request, course_id)
-    question = course_question(request, course, question_id)
+    course = course_access(request.user, course_id, manage=True)
+    question = question_access(request.user, question_id, course=course)
     services.question_accept(question)
     return _card_response(request, course, question, flash="Accepted.")
 
@@ -263,8 +256,8 @@ def question_accept(request, course_id: int, question_id: int):
 @login_required
 @require_POST
 def question_reject(request, course_id: int, question_id: int):
-    course = managed_course(request, course_id)
-    question = course_question(request, course, question_id)
+    course = course_access(request.user, course_id, manage=True)
+    question = question_access(request.user, question_id, course=course)
     form = RejectForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -280,8 +273,8 @@ def question_regenerate(request, course_id: int, question_id: int):
     """Ask for one new question in place of this one (a one-question generation job)."""
     from tenants.quotas import QuotaExceeded
 
-    course = managed_course(request, course_id)
-    question = course_question(request, course, question_id)
+    course = course_access(request.user, course_id, manage=True)
+    question = question_access(request.user, question_id, course=course)
     from quizzes.generation.lifecycle import generation_question_regenerate
 
     try:
@@ -316,7 +309,7 @@ def _selected_ids(request) -> list[int]:
 def questions_bulk(request, course_id: int):
     """Act on the selected questions: accept them all, or add them to a quiz (an existing one,
     or a new one made with the given title)."""
-    course = managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True)
     ids = _selected_ids(request)
     action = request.POST.get("action", "")
     back = back_url(request, bank_url(course))
@@ -338,7 +331,7 @@ def questions_bulk(request, course_id: int):
     try:
         with transaction.atomic():
             if quiz_id.isdigit():
-                quiz = course_quiz(request, course, int(quiz_id), manage=True)
+                quiz = quiz_access(request.user, int(quiz_id), course=course, manage=True)
             elif title.strip():
                 quiz = services.quiz_create(course=course, title=title, created_by=request.user)
             else:
@@ -364,7 +357,7 @@ def _bulk_refused(request, course: Course, ids, message: str):
 @require_POST
 def questions_import(request, course_id: int):
     """Import questions from a QTI, Moodle XML or GIFT file into the bank as drafts."""
-    course = managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True)
     exchange = exchange_module()
     if exchange is None:
         raise Http404("Importing is not available.")

@@ -6,13 +6,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from courses.access import course_access
 from courses.models import Course, Material
 from quizzes.models import GenerationJob
 
 from .. import selectors
+from ..access import generation_job_access
 from ..forms import GenerateForm, add_service_errors
 from ..models import Question
-from .access import bank_url, course_job, managed_course
+from .common import bank_url
 
 RECENT_JOBS = 10
 
@@ -55,7 +57,7 @@ def generate(request, course_id: int):
     """Ask for generated questions: the form, the school's remaining budget, recent jobs."""
     from tenants.quotas import QuotaExceeded
 
-    course = managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True)
     materials = Material.objects.filter(course=course, state=Material.State.READY).order_by(
         "title", "id"
     )
@@ -105,8 +107,8 @@ def generate(request, course_id: int):
 @require_GET
 def job_detail(request, course_id: int, job_id: int):
     """One generation job with its live progress (websocket, or polling the panel)."""
-    course = managed_course(request, course_id)
-    job = course_job(request, course, job_id)
+    course = course_access(request.user, course_id, manage=True)
+    job = generation_job_access(request.user, job_id, course=course)
     return render(
         request,
         "quizzes/job.html",
@@ -122,6 +124,6 @@ def job_detail(request, course_id: int, job_id: int):
 @require_GET
 def job_panel(request, course_id: int, job_id: int):
     """The job's progress panel as it stands now (what the live page swaps in)."""
-    course = managed_course(request, course_id)
-    job = course_job(request, course, job_id)
+    course = course_access(request.user, course_id, manage=True)
+    job = generation_job_access(request.user, job_id, course=course)
     return render(request, "quizzes/_job_panel.html", _job_context(course, job))

@@ -10,14 +10,17 @@ buttons send their commands over it. Every button is also a plain form posting t
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from courses.access import course_access
+from smartedu.errors import NotFound
+
+from ..access import live_session_access, quiz_access
 from ..live.rules import SECONDS_PER_QUESTION_MAX, SECONDS_PER_QUESTION_MIN, LiveRefused
-from ..live.selectors import live_session_get, live_sessions_running, quiz_question_count
+from ..live.selectors import live_sessions_running, quiz_question_count
 from ..live.services import (
     live_connect,
     live_round_close,
@@ -27,7 +30,6 @@ from ..live.services import (
 )
 from ..live.snapshots import live_state
 from ..models import LiveSession, Quiz
-from .access import course_quiz, managed_course
 
 
 class LiveStartForm(forms.Form):
@@ -69,17 +71,13 @@ def _ws_path(session: LiveSession) -> str:
     return f"/ws/live/{session.join_code}/?session={session.pk}"
 
 
-def _managed_quiz(request, course_id: int, quiz_id: int) -> tuple:
-    course = managed_course(request, course_id)
-    return course, course_quiz(request, course, quiz_id, manage=True)
-
-
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def live_start(request, course_id: int, quiz_id: int):
     """The "run live" form (with the quiz's sessions still running, to go back to)."""
-    course, quiz = _managed_quiz(request, course_id, quiz_id)
+    course = course_access(request.user, course_id, manage=True)
+    quiz = quiz_access(request.user, quiz_id, course=course, manage=True)
     form = LiveStartForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -112,10 +110,8 @@ def live_start(request, course_id: int, quiz_id: int):
 def live_host(request, course_id: int, quiz_id: int, session_id: int):
     """The host screen: the join code, the participants, the question, the live answer count,
     the results and the leaderboard, and the controls."""
-    course, quiz = _managed_quiz(request, course_id, quiz_id)
-    session = live_session_get(quiz, session_id)
-    if session is None:
-        raise Http404("No such live session of this quiz.")
+    course = course_access(request.user, course_id, manage=True)
+    session = live_session_access(request.user, quiz_id, session_id, course=course)
     # The page embeds the state as JSON (json_script) for its first paint.
     state = live_state(session, role="host").as_message()
     return render(
@@ -123,7 +119,7 @@ def live_host(request, course_id: int, quiz_id: int, session_id: int):
         "quizzes/live_host.html",
         {
             "course": course,
-            "quiz": quiz,
+            "quiz": session.quiz,
             "session": session,
             "state": state,
             "ws_path": _ws_path(session),
@@ -144,10 +140,10 @@ CONTROLS = {
 @require_POST
 def live_control(request, course_id: int, quiz_id: int, session_id: int, action: str):
     """The host's buttons as plain forms (the page sends them over the socket when it can)."""
-    _, quiz = _managed_quiz(request, course_id, quiz_id)
-    session = live_session_get(quiz, session_id)
-    if session is None or action not in CONTROLS:
-        raise Http404("No such live session of this quiz.")
+    course = course_access(request.user, course_id, manage=True)
+    session = live_session_access(request.user, quiz_id, session_id, course=course)
+    if action not in CONTROLS:
+        raise NotFound("No such live session of this quiz.")
     try:
         CONTROLS[action](session.pk, request.user)
     except LiveRefused as exc:

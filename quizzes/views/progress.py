@@ -4,21 +4,21 @@ admins (/school/overview/). Each page follows its live topic over /ws/progress/ 
 itself again for what a push cannot patch in place (static/quizzes/progress.js)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import admin_required, role_required
 from accounts.models import User
+from courses.access import course_access
 from smartedu.db_routers import reports_from_replica
+from smartedu.errors import NotFound
 
 from ..models import Quiz
 from ..progress import dashboards
 from ..progress.access import SCHOOL_OVERVIEW_KEY
 from ..statistics.questions import course_question_statistics, question_statistics
 from ..statistics.scores import quiz_summaries, score_histogram
-from .access import managed_course
 
 
 def _bar(percent) -> str:
@@ -80,7 +80,7 @@ def class_dashboard(request, course_id: int, quiz_id: int | None = None):
     """The class dashboard: students × topics mastery, each student's overall mastery and last
     activity, the quizzes' results, and question statistics for one quiz (``quiz_id``, else
     the newest quiz with submitted attempts) with the course's weak questions flagged."""
-    course = managed_course(request, course_id)
+    course = course_access(request.user, course_id, manage=True)
     with reports_from_replica():
         return _class_dashboard(request, course, quiz_id)
 
@@ -91,7 +91,7 @@ def _class_dashboard(request, course, quiz_id: int | None):
     if quiz_id is not None:
         selected = next((q for q in quizzes if q.pk == quiz_id), None)
         if selected is None:
-            raise Http404("No such quiz in this course.")
+            raise NotFound("No such quiz in this course.")
     else:
         selected = _latest_answered(quizzes, summaries)
     grid = dashboards.class_grid(course)

@@ -3,28 +3,24 @@ its settings, publishing and export."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses import selectors as course_selectors
+from courses.access import course_access
 from courses.models import Course
+from smartedu.errors import NotFound
 
 from .. import selectors, services
+from ..access import quiz_access
 from ..forms import QuizCreateForm, QuizSettingsForm, add_service_errors
 from ..models import Quiz
 from ..rendering import render as render_text
-from .access import (
-    EXPORT_FORMATS,
-    course_quiz,
-    exchange_module,
-    is_htmx,
-    managed_course,
-    visible_course,
-)
 from .attempts import quiz_student_context
+from .common import EXPORT_FORMATS, exchange_module, is_htmx
 
 
 def settings_summary(quiz: Quiz) -> list[str]:
@@ -56,15 +52,15 @@ def settings_summary(quiz: Quiz) -> list[str]:
 def quiz_list(request, course_id: int):
     """The course's quizzes. Managers see all of them and create new ones; students see the
     published ones."""
-    course = visible_course(request, course_id)
-    can_manage = course_selectors.can_manage_course(request.user, course)
+    posted = request.method == "POST"
+    course = course_access(request.user, course_id, manage=posted)
+    # Whoever got a post through may manage the course; others are asked.
+    can_manage = posted or course_selectors.can_manage_course(request.user, course)
     form = None
     status = 200
     if can_manage:
-        form = QuizCreateForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied("Only the course's teachers and the school's admins do this.")
+        form = QuizCreateForm(request.POST if posted else None)
+    if posted:
         if form.is_valid():
             try:
                 quiz = services.quiz_create(
@@ -115,12 +111,11 @@ def _quiz_context(request, course: Course, quiz: Quiz, **extra) -> dict:
 def quiz_detail(request, course_id: int, quiz_id: int):
     """A quiz: its questions (reorder, remove), its settings, publish and export. Students see
     a published quiz's title, description and settings only."""
-    course = visible_course(request, course_id)
+    course = course_access(request.user, course_id)
     can_manage = course_selectors.can_manage_course(request.user, course)
-    quiz = course_quiz(request, course, quiz_id)
+    # Changing the settings (a post) is for the people who run the course.
+    quiz = quiz_access(request.user, quiz_id, course=course, manage=request.method == "POST")
     if not can_manage:
-        if request.method == "POST":
-            raise PermissionDenied("Only the course's teachers and the school's admins do this.")
         return render(
             request,
             "quizzes/quiz_student.html",
@@ -170,11 +165,11 @@ def _items_response(request, course: Course, quiz: Quiz, *, error: str = ""):
 @require_POST
 def quiz_item_move(request, course_id: int, quiz_id: int, question_id: int):
     """Move a question one place up or down."""
-    course = managed_course(request, course_id)
-    quiz = course_quiz(request, course, quiz_id, manage=True)
+    course = course_access(request.user, course_id, manage=True)
+    quiz = quiz_access(request.user, quiz_id, course=course, manage=True)
     order = [item.question_id for item in selectors.quiz_items(quiz)]
     if question_id not in order:
-        raise Http404("That question is not in this quiz.")
+        raise NotFound("That question is not in this quiz.")
     index = order.index(question_id)
     other = index - 1 if request.POST.get("direction") == "up" else index + 1
     if 0 <= other < len(order):
@@ -186,8 +181,8 @@ def quiz_item_move(request, course_id: int, quiz_id: int, question_id: int):
 @login_required
 @require_POST
 def quiz_item_remove(request, course_id: int, quiz_id: int, question_id: int):
-    course = managed_course(request, course_id)
-    quiz = course_quiz(request, course, quiz_id, manage=True)
+    course = course_access(request.user, course_id, manage=True)
+    quiz = quiz_access(request.user, quiz_id, course=course, manage=True)
     try:
         services.quiz_question_remove(quiz, question_id)
     except ValidationError as exc:
@@ -200,8 +195,8 @@ def quiz_item_remove(request, course_id: int, quiz_id: int, question_id: int):
 @login_required
 @require_POST
 def quiz_publish(request, course_id: int, quiz_id: int):
-    course = managed_course(request, course_id)
-    quiz = course_quiz(request, course, quiz_id, manage=True)
+    course = course_access(request.user, course_id, manage=True)
+    quiz = quiz_access(request.user, quiz_id, course=course, manage=True)
     try:
         services.quiz_publish(quiz)
     except ValidationError as exc:
@@ -214,8 +209,8 @@ def quiz_publish(request, course_id: int, quiz_id: int):
 @login_required
 @require_POST
 def quiz_unpublish(request, course_id: int, quiz_id: int):
-    course = managed_course(request, course_id)
-    quiz = course_quiz(request, course, quiz_id, manage=True)
+    course = course_access(request.user, course_id, manage=True)
+    quiz = quiz_access(request.user, quiz_id, course=course, manage=True)
     services.quiz_unpublish(quiz)
     messages.success(request, f"“{quiz.title}” is hidden from students again.")
     return redirect("quizzes:quiz", course_id=course.pk, quiz_id=quiz.pk)
@@ -227,11 +222,11 @@ def quiz_unpublish(request, course_id: int, quiz_id: int):
 def quiz_export(request, course_id: int, quiz_id: int, fmt: str):
     """Download the quiz as QTI 2.1, Moodle XML or GIFT. When the format cannot carry
     something the quiz holds, a page says what first, with the download beside it."""
-    course = managed_course(request, course_id)
-    quiz = course_quiz(request, course, quiz_id, manage=True)
+    course = course_access(request.user, course_id, manage=True)
+    quiz = quiz_access(request.user, quiz_id, course=course, manage=True)
     exchange = exchange_module()
     if exchange is None or fmt not in EXPORT_FORMATS:
-        raise Http404("No such export format.")
+        raise NotFound("No such export format.")
     try:
         result = exchange.quiz_export(quiz, fmt)
     except ValidationError as exc:

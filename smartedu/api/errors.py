@@ -2,9 +2,10 @@
 
     {"error": {"code": "validation_error", "message": "...", "fields": {...}}}
 
-Domain ValidationErrors map to 400 here, in one place, so views never format errors."""
-
-import sys
+Every refusal of the domain is a smartedu.errors.DomainError (the apps' own too:
+courses.sniffing's MaterialRejected, quizzes.attempts' AttemptRefused, ai.openai_compat's
+ProviderError, ...) and is mapped here by its code and status alone; Django's ValidationError
+maps to 400 here too, in one place, so views never format errors."""
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -71,59 +72,6 @@ def _django_validation_payload(exc: DjangoValidationError) -> dict:
     }
 
 
-# Why courses.sniffing refused an uploaded file → the HTTP status; every other reason is a 400.
-MATERIAL_REJECTED_STATUS = {
-    "too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    "unsupported_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-}
-
-
-def material_rejected_error(exc, *, filename: str | None = None) -> exceptions.APIException:
-    """The API error for a courses.sniffing.rejection.MaterialRejected: its code, its sentence
-    (prefixed by the file's name when several files were sent) and the status its reason calls
-    for."""
-    message = f"{filename}: {exc.message}" if filename else exc.message
-    error = exceptions.APIException(message, code=exc.code)
-    error.status_code = MATERIAL_REJECTED_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST)
-    return error
-
-
-# Why quizzes.attempts refused a request (nothing was stored) → the HTTP status.
-ATTEMPT_REFUSED_STATUS = {
-    "bad_response": status.HTTP_400_BAD_REQUEST,
-    "not_a_student": status.HTTP_403_FORBIDDEN,
-    "not_published": status.HTTP_404_NOT_FOUND,
-    "no_such_question": status.HTTP_404_NOT_FOUND,
-    "not_open": status.HTTP_409_CONFLICT,
-    "closed": status.HTTP_409_CONFLICT,
-    "no_attempts_left": status.HTTP_409_CONFLICT,
-    "empty": status.HTTP_409_CONFLICT,
-    "submitted": status.HTTP_409_CONFLICT,
-    "time_up": status.HTTP_409_CONFLICT,
-    "locked": status.HTTP_409_CONFLICT,
-}
-
-
-def attempt_refused_error(exc) -> exceptions.APIException:
-    """The API error for a quizzes.attempts.AttemptRefused: its code and sentence, with the
-    status its code calls for (a rule the request broke in the quiz's current state: 409)."""
-    error = exceptions.APIException(exc.message, code=exc.code)
-    error.status_code = ATTEMPT_REFUSED_STATUS.get(exc.code, status.HTTP_409_CONFLICT)
-    return error
-
-
-def _is_instance_of_loaded(exc, module: str, name: str) -> bool:
-    # The AI modules load only when used, so an exception of theirs cannot exist before that;
-    # looking them up here keeps the API's import light.
-    loaded = sys.modules.get(module)
-    return loaded is not None and isinstance(exc, getattr(loaded, name))
-
-
-class AIUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "ai_unavailable"
-
-
 class DomainAPIError(exceptions.APIException):
     """A smartedu.errors.DomainError on its way through DRF: its status, code and sentence, and
     its extras and headers added to the response."""
@@ -137,13 +85,6 @@ class DomainAPIError(exceptions.APIException):
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         exc = DomainAPIError(exc)
-    elif _is_instance_of_loaded(exc, "courses.sniffing.rejection", "MaterialRejected"):
-        exc = material_rejected_error(exc)
-    elif _is_instance_of_loaded(exc, "quizzes.attempts", "AttemptRefused"):
-        exc = attempt_refused_error(exc)
-    elif _is_instance_of_loaded(exc, "ai.openai_compat", "ProviderError"):
-        # An embedding or language-model provider failed (already retried): say so, don't 500.
-        exc = AIUnavailable(exc.message)
     elif isinstance(exc, TooManyFilesSent):
         exc = exceptions.ValidationError(
             {

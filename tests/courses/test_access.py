@@ -5,7 +5,13 @@ import pytest
 from django_tenants.utils import schema_context
 
 from courses import services
-from courses.access import MANAGER_ONLY, course_access, material_access
+from courses.access import (
+    MANAGER_ONLY,
+    course_access,
+    course_list_managed_by,
+    material_access,
+    student_access,
+)
 from courses.models import Material
 from smartedu.errors import Forbidden, NotFound
 from tenants.api_auth import APIKeyPrincipal
@@ -99,3 +105,51 @@ def test_material_named_under_another_course_is_not_found(school_a, biology):
         with pytest.raises(NotFound, match="No such material in this course."):
             material_access(school_a.admin, notes.pk, course=biology)
         assert material_access(school_a.admin, notes.pk, course=chemistry) == notes
+
+
+def test_a_school_wide_api_key_sees_every_course(school_a, biology):
+    key = SchoolAPIKey(school=school_a.model, name="SIS", prefix="abc", scope="read")
+    with schema_context(school_a.schema):
+        chemistry = services.course_create(code="chem-1", name="Chemistry")
+        archived = services.course_create(code="old-1", name="Old")
+        services.course_update(archived, is_archived=True)
+        for course in (biology, chemistry, archived):
+            assert course_access(APIKeyPrincipal(key), course.pk) == course
+
+
+def test_the_courses_a_principal_runs_are_the_ones_they_teach(school_a, biology):
+    key = SchoolAPIKey(school=school_a.model, name="SIS", prefix="abc", scope="read")
+    with schema_context(school_a.schema):
+        chemistry = services.course_create(code="chem-1", name="Chemistry")
+        assert list(course_list_managed_by(school_a.teacher)) == [biology]
+        assert set(course_list_managed_by(school_a.admin)) == {biology, chemistry}
+        assert set(course_list_managed_by(APIKeyPrincipal(key))) == {biology, chemistry}
+        assert list(course_list_managed_by(school_a.students[0])) == []
+
+
+def test_a_teacher_reads_about_the_students_of_their_courses_only(school_a, biology):
+    taking, other = school_a.students
+    with schema_context(school_a.schema):
+        assert student_access(school_a.teacher, taking.pk, manage=True) == taking
+        with pytest.raises(NotFound, match=f"No student with id {other.pk} in this school."):
+            student_access(school_a.teacher, other.pk)
+
+
+def test_a_student_reads_about_themselves_but_never_manages_themselves(school_a, biology):
+    student, classmate = school_a.students
+    with schema_context(school_a.schema):
+        assert student_access(student, student.pk) == student
+        with pytest.raises(NotFound):
+            student_access(student, student.pk, manage=True)
+        with pytest.raises(NotFound):
+            student_access(student, classmate.pk)
+
+
+def test_the_admin_and_a_school_key_read_about_any_student_and_nobody_else(school_a, biology):
+    key = SchoolAPIKey(school=school_a.model, name="SIS", prefix="abc", scope="read")
+    with schema_context(school_a.schema):
+        for principal in (school_a.admin, APIKeyPrincipal(key)):
+            for student in school_a.students:
+                assert student_access(principal, student.pk, manage=True) == student
+            with pytest.raises(NotFound):  # a teacher is not a student
+                student_access(principal, school_a.teacher.pk)

@@ -160,3 +160,135 @@ def test_the_openapi_schema_lists_every_error_code():
 
     assert {"quota_exceeded", "validation_error", "not_found"} <= set(code["enum"])
     assert "- `quota_exceeded` (429):" in code["description"]
+
+
+# --- the apps' own refusals are DomainErrors too --------------------------------------------
+
+APP_PACKAGES = ("smartedu.", "tenants.", "accounts.", "courses.", "ai.", "quizzes.")
+
+
+def _app_codes():
+    """The registry as the running site has it (its URLconfs import every refusal's module),
+    without the classes tests declare for themselves."""
+    import smartedu.routing  # noqa: F401
+    import smartedu.urls_tenant  # noqa: F401
+
+    return [entry for entry in error_codes() if entry.raised_by.startswith(APP_PACKAGES)]
+
+
+@pytest.mark.parametrize(
+    "code,status",
+    [
+        ("too_large", 413),
+        ("unsupported_type", 415),
+        ("empty", 400),
+        ("password_protected", 400),
+        ("zip_bomb", 400),
+        ("some_new_reason", 400),
+    ],
+)
+def test_a_refused_upload_answers_with_the_status_its_reason_calls_for(code, status):
+    from courses.sniffing.rejection import MaterialRejected
+
+    response = exception_handler(MaterialRejected(code, "This file cannot be used."), {})
+
+    assert response.status_code == status
+    assert response.data == {"error": {"code": code, "message": "This file cannot be used."}}
+
+
+def test_a_refused_file_among_several_is_named_in_the_sentence():
+    from courses.sniffing.rejection import MaterialRejected
+
+    refusal = MaterialRejected("empty", "This file is empty.")
+    refusal.filename = "notes.txt"
+
+    message = exception_handler(refusal, {}).data["error"]["message"]
+    assert message == "notes.txt: This file is empty."
+    assert refusal.reason == "This file is empty."
+
+
+@pytest.mark.parametrize(
+    "code,status",
+    [
+        ("not_open", 409),
+        ("time_up", 409),
+        ("bad_response", 400),
+        ("not_a_student", 403),
+        ("not_published", 404),
+        ("no_such_question", 404),
+        ("a_rule_added_later", 409),
+    ],
+)
+def test_an_attempt_refusal_answers_with_the_status_its_code_calls_for(code, status):
+    from quizzes.attempts.errors import AttemptRefused
+
+    response = exception_handler(AttemptRefused(code, "Not now."), {})
+
+    assert response.status_code == status
+    assert response.data == {"error": {"code": code, "message": "Not now."}}
+
+
+def test_a_provider_that_failed_after_its_retries_is_a_503_to_ask_again():
+    from ai.openai_compat import ProviderError
+
+    failure = ProviderError("The embedding provider did not answer within 5 s.", retryable=True)
+    response = exception_handler(failure, {})
+
+    assert isinstance(failure, DomainError)
+    assert response.status_code == 503
+    assert response.data == {
+        "error": {
+            "code": "ai_unavailable",
+            "message": "The embedding provider did not answer within 5 s.",
+        }
+    }
+
+
+def test_a_page_shows_an_attempt_refusal_with_its_status():
+    from quizzes.attempts.errors import AttemptRefused
+
+    response = DomainErrorMiddleware(lambda r: None).process_exception(
+        RequestFactory().post("/x/", HTTP_HX_REQUEST="true"),
+        AttemptRefused("closed", "This quiz closed at 9:00."),
+    )
+
+    assert response.status_code == 409
+    assert "This quiz closed at 9:00." in response.content.decode()
+
+
+def test_each_code_has_one_status_wherever_it_is_raised():
+    statuses: dict[str, set[int]] = {}
+    for entry in _app_codes():
+        statuses.setdefault(entry.code, set()).add(entry.status)
+
+    # Two names kept for what clients already branch on: an empty upload is a bad request
+    # (400) while an empty quiz is a conflict (409); an unpublished quiz cannot be taken (404)
+    # nor run live until it is published (409).
+    shared = {code for code, found in statuses.items() if len(found) > 1}
+    assert shared == {"empty", "not_published"}
+
+
+def test_the_apps_refusals_are_registered_with_their_status():
+    registered = {(entry.code, entry.status, entry.raised_by) for entry in _app_codes()}
+
+    assert {
+        ("too_large", 413, "courses.sniffing.rejection.MaterialRejected"),
+        ("unsupported_type", 415, "courses.sniffing.rejection.MaterialRejected"),
+        ("not_a_student", 403, "quizzes.attempts.errors.AttemptRefused"),
+        ("not_open", 409, "quizzes.attempts.errors.AttemptRefused"),
+        ("ai_unavailable", 503, "smartedu.errors.Unavailable"),
+        ("tutor_unavailable", 503, "smartedu.errors.Unavailable"),
+        ("too_large", 413, "smartedu.errors.TooLarge"),
+    } <= registered
+
+
+@pytest.mark.django_db
+def test_each_registered_error_code_appears_in_the_openapi_schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    code = schema["components"]["schemas"]["ErrorDetail"]["properties"]["code"]
+
+    assert {entry.code for entry in _app_codes()} <= set(code["enum"])
+    assert "- `unsupported_type` (415):" in code["description"]
+    assert "- `not_a_student` (403):" in code["description"]

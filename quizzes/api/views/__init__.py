@@ -1,12 +1,13 @@
 """The quiz generation, question bank, quiz and exchange API for partner systems (and signed-in
 people).
 
-Who may do what follows the web pages, through the same selectors: the bank, generation jobs
-and exports hold answer keys, so only the people who run a course (its teachers, the school's
-admins, API keys) reach them; a student gets 403 on a course they take and 404 on any other.
+Who may do what follows the web pages, through the same helpers (``courses.access`` and
+``quizzes.access``): the bank, generation jobs and exports hold answer keys, so only the people
+who run a course (its teachers, the school's admins, API keys) reach them; a student gets 403
+on a course they take and 404 on any other.
 Students read the published quizzes of their courses, without keys. Every role passes the
-permission class (which still stops read-only keys from writing) so that the selectors, not
-the role, decide between 403 and 404."""
+permission class (which still stops read-only keys from writing) so that the access helpers,
+not the role, decide between 403 and 404."""
 
 from .attempts import (
     AttemptAnswerApi,
@@ -34,7 +35,6 @@ from .common import (
     MANAGER_ONLY,
     QUIZ_TAGS,
     QUOTA_EXCEEDED,
-    Conflict,
 )
 from .exchange import (
     EXPORT_WARNING_COUNT_HEADER,
@@ -44,7 +44,6 @@ from .exchange import (
     ExchangeFormatNegotiation,
     QuizExportApi,
     QuizExportWarningsApi,
-    TooLarge,
     warnings_header,
 )
 from .generation import (
@@ -72,7 +71,6 @@ __all__ = [
     "EVERYONE",
     "MANAGER_ONLY",
     "QUOTA_EXCEEDED",
-    "Conflict",
     "CourseGenerationJobListApi",
     "GenerationJobDetailApi",
     "GenerationJobQuestionListApi",
@@ -94,7 +92,6 @@ __all__ = [
     "EXPORT_WARNINGS_HEADER",
     "EXPORT_WARNING_COUNT_HEADER",
     "EXPORT_WARNINGS_HEADER_MAX_BYTES",
-    "TooLarge",
     "ExchangeFormatNegotiation",
     "warnings_header",
     "QuizExportApi",

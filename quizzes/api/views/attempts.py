@@ -2,11 +2,12 @@
 
 Students (signed in) take a quiz here with the same rules as on the websocket: every write goes
 through ``quizzes.attempts.services`` (``attempt_start``, ``answer_save``, ``attempt_submit``),
-whose refusals become stable error codes in smartedu.api.errors, and which tells the student's open
-pages about each change. The people who run a course (its teachers, the school's admins) and
-API keys read results: lists of attempts with filters, as JSON pages or a streamed CSV; a
-student reads only their own attempts (what lists share is in ``.results``). Accommodations
-(extra time and attempts) are set here through ``quizzes.accommodations``."""
+whose refusals (``AttemptRefused``, a DomainError) carry their own codes and statuses, and
+which tells the student's open pages about each change. The people who run a course (its
+teachers, the school's admins) and API keys read results: lists of attempts with filters, as
+JSON pages or a streamed CSV; a student reads only their own attempts (what lists share is in
+``.results``). Accommodations (extra time and attempts) are set here through
+``quizzes.accommodations``."""
 
 from django.utils import timezone
 from django.utils.text import slugify
@@ -15,9 +16,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
 from courses import selectors as course_selectors
-from quizzes import selectors
+from courses.access import course_access, course_list_managed_by, student_access
+from quizzes.access import quiz_access
 from quizzes.accommodations import accommodation_set
 from quizzes.attempts.display import attempt_state
 from quizzes.attempts.errors import AttemptRefused
@@ -45,14 +46,7 @@ from ..serializers import (
     StudentAttemptFilterSerializer,
 )
 from .common import EVERYONE, _caller
-from .results import (
-    ResultsNegotiation,
-    _list_schema,
-    _results,
-    _taker,
-    managed_courses,
-    student_for,
-)
+from .results import ResultsNegotiation, _list_schema, _results, _taker
 
 ATTEMPT_TAGS = ["Attempts"]
 
@@ -93,7 +87,7 @@ class QuizAttemptListApi(APIView):
         )
     )
     def get(self, request, quiz_id: int):
-        quiz = selectors.quiz_get_for(request.user, quiz_id)
+        quiz = quiz_access(request.user, quiz_id)
         rows = Attempt.objects.filter(quiz=quiz)
         if not course_selectors.can_manage_course(request.user, quiz.course):
             rows = rows.filter(student=request.user)
@@ -127,7 +121,7 @@ class QuizAttemptListApi(APIView):
     )
     def post(self, request, quiz_id: int):
         student = _taker(request)
-        quiz = selectors.quiz_get_for(student, quiz_id)
+        quiz = quiz_access(student, quiz_id)
         now = timezone.now()
         attempt = attempt_start(quiz, student, now=now)
         attempt.quiz = quiz
@@ -152,7 +146,7 @@ class CourseAttemptListApi(APIView):
         )
     )
     def get(self, request, course_id: int):
-        course = course_selectors.course_get_for(request.user, course_id)
+        course = course_access(request.user, course_id)
         rows = Attempt.objects.filter(quiz__course=course)
         if not course_selectors.can_manage_course(request.user, course):
             rows = rows.filter(student=request.user)
@@ -175,10 +169,10 @@ class StudentAttemptListApi(APIView):
         )
     )
     def get(self, request, user_id: int):
-        student = student_for(request, user_id)
+        student = student_access(request.user, user_id)
         rows = Attempt.objects.filter(student=student)
-        if request.user.role == User.Role.TEACHER:
-            rows = rows.filter(quiz__course__in=managed_courses(request.user))
+        if student.pk != request.user.pk:
+            rows = rows.filter(quiz__course__in=course_list_managed_by(request.user))
         filename = f"student-{student.pk}-attempts.csv"
         return _results(self, request, rows, StudentAttemptFilterSerializer, filename)
 
@@ -320,7 +314,7 @@ class UserAccommodationApi(APIView):
         responses={200: AccommodationSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, user_id: int):
-        student = student_for(request, user_id, manage=True)
+        student = student_access(request.user, user_id, manage=True)
         accommodation = Accommodation.objects.filter(student=student).first()
         return Response(
             AccommodationSerializer(accommodation or Accommodation(student=student)).data
@@ -339,7 +333,7 @@ class UserAccommodationApi(APIView):
         responses={200: AccommodationSerializer, **error_responses(400, 401, 403, 404)},
     )
     def put(self, request, user_id: int):
-        student = student_for(request, user_id, manage=True)
+        student = student_access(request.user, user_id, manage=True)
         data = AccommodationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         accommodation = accommodation_set(

@@ -7,9 +7,12 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from courses.access import course_access
 from quizzes import selectors, services
+from quizzes.access import generation_job_access, question_access
 from smartedu.api.docs import error_responses
 from smartedu.api.pagination import StandardPagination, paginated_response
+from smartedu.errors import Conflict
 
 from ..serializers import (
     BulkAcceptResultSerializer,
@@ -28,14 +31,12 @@ from .common import (
     EVERYONE,
     GENERATION_TAGS,
     QUOTA_EXCEEDED,
-    Conflict,
     _caller,
-    _managed_course,
 )
 
 
 def _question_body(request, question_id: int) -> dict:
-    return QuestionOutputSerializer(selectors.question_get_for(request.user, question_id)).data
+    return QuestionOutputSerializer(question_access(request.user, question_id)).data
 
 
 class CourseQuestionListApi(APIView):
@@ -51,7 +52,7 @@ class CourseQuestionListApi(APIView):
         responses={200: QuestionOutputSerializer(many=True), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request, course_id: int):
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True)
         filters = QuestionFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         return paginated_response(
@@ -69,7 +70,7 @@ class CourseQuestionListApi(APIView):
         responses={201: QuestionOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, course_id: int):
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True)
         data = QuestionCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         question = services.question_create(
@@ -104,14 +105,14 @@ class QuestionDetailApi(APIView):
         responses={200: QuestionUpdatedSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request, question_id: int):
-        question = selectors.question_get_for(request.user, question_id)
+        question = question_access(request.user, question_id)
         data = QuestionUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         before = question.current_version_id
         updated = services.question_update(
             question, edited_by=_caller(request), **data.validated_data
         )
-        question = selectors.question_get_for(request.user, question_id)
+        question = question_access(request.user, question_id)
         return Response(
             QuestionUpdatedSerializer(
                 question, context={"new_version": updated.current_version_id != before}
@@ -126,7 +127,7 @@ class QuestionDetailApi(APIView):
         responses={204: None, **error_responses(401, 403, 404, 409)},
     )
     def delete(self, request, question_id: int):
-        question = selectors.question_get_for(request.user, question_id)
+        question = question_access(request.user, question_id)
         try:
             services.question_delete(question)
         except DjangoValidationError as exc:
@@ -145,7 +146,7 @@ class QuestionAcceptApi(APIView):
         responses={200: QuestionOutputSerializer, **error_responses(401, 403, 404)},
     )
     def post(self, request, question_id: int):
-        services.question_accept(selectors.question_get_for(request.user, question_id))
+        services.question_accept(question_access(request.user, question_id))
         return Response(_question_body(request, question_id))
 
 
@@ -160,7 +161,7 @@ class QuestionRejectApi(APIView):
         responses={200: QuestionOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, question_id: int):
-        question = selectors.question_get_for(request.user, question_id)
+        question = question_access(request.user, question_id)
         data = QuestionRejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.question_reject(question, reason=data.validated_data.get("reason", ""))
@@ -188,9 +189,9 @@ class QuestionRegenerateApi(APIView):
     def post(self, request, question_id: int):
         from quizzes.generation.lifecycle import generation_question_regenerate
 
-        question = selectors.question_get_for(request.user, question_id)
+        question = question_access(request.user, question_id)
         job = generation_question_regenerate(question, requested_by=_caller(request), via="api")
-        job = selectors.generation_job_get_for(request.user, job.pk)
+        job = generation_job_access(request.user, job.pk)
         return Response(GenerationJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -205,7 +206,7 @@ class CourseQuestionBulkAcceptApi(APIView):
         responses={200: BulkAcceptResultSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, course_id: int):
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True)
         data = QuestionIdsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         accepted = services.questions_bulk_accept(course, data.validated_data["questions"])
@@ -226,7 +227,7 @@ class QuestionVersionListApi(APIView):
         },
     )
     def get(self, request, question_id: int):
-        question = selectors.question_get_for(request.user, question_id)
+        question = question_access(request.user, question_id)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.question_versions(question), request, view=self

@@ -1,22 +1,28 @@
 """What the quiz API views share: the OpenAPI tags, the roles every view lets through (the
-selectors decide between 403 and 404), the 409 and 429 answers, and finding the caller and
-a course the caller runs."""
+access helpers of ``courses.access`` and ``quizzes.access`` decide between 403 and 404), the
+429 answer, and finding the caller."""
 
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import status
-from rest_framework.exceptions import APIException, PermissionDenied
 
-from courses import selectors as course_selectors
-from courses.models import Course
+from courses.access import MANAGER_ONLY
 from smartedu.api.permissions import is_api_key
 from smartedu.api.serializers import QuotaErrorSerializer
+
+__all__ = [
+    "BANK_TAGS",
+    "EVERYONE",
+    "EXCHANGE_TAGS",
+    "GENERATION_TAGS",
+    "MANAGER_ONLY",
+    "QUIZ_TAGS",
+    "QUOTA_EXCEEDED",
+]
 
 GENERATION_TAGS = ["Generation"]
 BANK_TAGS = ["Question bank"]
 QUIZ_TAGS = ["Quizzes"]
 EXCHANGE_TAGS = ["Exchange"]
 EVERYONE = ("admin", "teacher", "student")
-MANAGER_ONLY = "Only this course's teachers and the school's admins can do this."
 
 
 QUOTA_EXCEEDED = {
@@ -28,18 +34,6 @@ QUOTA_EXCEEDED = {
 }
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
 def _caller(request):
     """The person acting, or None for an API key (a partner system is nobody in the school)."""
     return None if is_api_key(request.user) else request.user
-
-
-def _managed_course(request, course_id: int) -> Course:
-    course = course_selectors.course_get_for(request.user, course_id)
-    if not course_selectors.can_manage_course(request.user, course):
-        raise PermissionDenied(MANAGER_ONLY)
-    return course

@@ -9,14 +9,15 @@ from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from quizzes import selectors
+from courses.access import course_access
+from quizzes.access import quiz_access
 from smartedu.api.docs import error_responses
+from smartedu.errors import TooLarge
 
 from ..serializers import (
     ExportQuerySerializer,
@@ -24,7 +25,7 @@ from ..serializers import (
     ImportInputSerializer,
     ImportReportSerializer,
 )
-from .common import EVERYONE, EXCHANGE_TAGS, _caller, _managed_course
+from .common import EVERYONE, EXCHANGE_TAGS, _caller
 
 # The export's warnings travel in a response header; beyond this many bytes of JSON (proxies
 # refuse long headers: nginx's default buffer is 4 KB for all of them) the header holds the
@@ -32,11 +33,6 @@ from .common import EVERYONE, EXCHANGE_TAGS, _caller, _managed_course
 EXPORT_WARNINGS_HEADER = "X-SmartEdu-Export-Warnings"
 EXPORT_WARNING_COUNT_HEADER = "X-SmartEdu-Export-Warning-Count"
 EXPORT_WARNINGS_HEADER_MAX_BYTES = 2048
-
-
-class TooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"
 
 
 class ExchangeFormatNegotiation(DefaultContentNegotiation):
@@ -50,7 +46,7 @@ class ExchangeFormatNegotiation(DefaultContentNegotiation):
 def _export(request, quiz_id: int):
     from quizzes.exchange import quiz_export
 
-    quiz = selectors.quiz_get_for(request.user, quiz_id, manage=True)
+    quiz = quiz_access(request.user, quiz_id, manage=True)
     query = ExportQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     return query.validated_data["format"], quiz_export(quiz, query.validated_data["format"])
@@ -149,7 +145,7 @@ class CourseQuestionImportApi(APIView):
     def post(self, request, course_id: int):
         from quizzes.exchange import questions_import
 
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True)
         data = ImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]

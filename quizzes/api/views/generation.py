@@ -6,7 +6,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from courses.access import course_access
 from quizzes import selectors
+from quizzes.access import generation_job_access
 from smartedu.api.docs import error_responses
 from smartedu.api.pagination import StandardPagination, paginated_response
 
@@ -16,7 +18,7 @@ from ..serializers import (
     GenerationJobOutputSerializer,
     QuestionOutputSerializer,
 )
-from .common import EVERYONE, GENERATION_TAGS, QUOTA_EXCEEDED, _caller, _managed_course
+from .common import EVERYONE, GENERATION_TAGS, QUOTA_EXCEEDED, _caller
 
 
 class CourseGenerationJobListApi(APIView):
@@ -35,7 +37,7 @@ class CourseGenerationJobListApi(APIView):
         },
     )
     def get(self, request, course_id: int):
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True)
         filters = GenerationJobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         jobs = selectors.generation_job_list(course)
@@ -68,7 +70,7 @@ class CourseGenerationJobListApi(APIView):
     def post(self, request, course_id: int):
         from quizzes.generation.lifecycle import generation_job_create
 
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True)
         data = GenerationJobCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -90,7 +92,7 @@ class CourseGenerationJobListApi(APIView):
             if hasattr(exc, "error_dict") and "material_ids" in exc.error_dict:
                 exc.error_dict["materials"] = exc.error_dict.pop("material_ids")
             raise
-        job = selectors.generation_job_get_for(request.user, job.pk)
+        job = generation_job_access(request.user, job.pk)
         return Response(GenerationJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -104,7 +106,7 @@ class GenerationJobDetailApi(APIView):
         responses={200: GenerationJobOutputSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, job_id: int):
-        job = selectors.generation_job_get_for(request.user, job_id)
+        job = generation_job_access(request.user, job_id)
         return Response(GenerationJobOutputSerializer(job).data)
 
 
@@ -119,7 +121,7 @@ class GenerationJobQuestionListApi(APIView):
         responses={200: QuestionOutputSerializer(many=True), **error_responses(401, 403, 404)},
     )
     def get(self, request, job_id: int):
-        job = selectors.generation_job_get_for(request.user, job_id)
+        job = generation_job_access(request.user, job_id)
         return paginated_response(
             view=self,
             request=request,

@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courses import selectors as course_selectors
+from courses.access import course_access, course_list_managed_by, student_access
 from courses.models import Course, Enrollment
-from quizzes import selectors
+from quizzes.access import quiz_access
 from quizzes.attempts.exports import csv_chunks
 from quizzes.models import Attempt, Mastery
 from quizzes.progress.mastery import mastery_payload
@@ -36,8 +37,6 @@ from .results import (
     RESULT_TAGS,
     ResultsNegotiation,
     csv_response,
-    managed_courses,
-    student_for,
     wants_csv,
 )
 
@@ -143,7 +142,7 @@ class CourseProgressApi(APIView):
         },
     )
     def get(self, request, course_id: int):
-        course = course_selectors.course_get_for(request.user, course_id)
+        course = course_access(request.user, course_id)
         filters = CourseProgressFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
@@ -185,12 +184,12 @@ class StudentProgressApi(APIView):
         responses={200: StudentProgressSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, user_id: int):
-        student = student_for(request, user_id)
+        student = student_access(request.user, user_id)
         courses = Course.objects.filter(
             enrollments__user=student, enrollments__role=Enrollment.Role.STUDENT
         ).order_by("code", "id")
         if student.pk != request.user.pk:
-            courses = courses.filter(pk__in=managed_courses(request.user).values("pk"))
+            courses = courses.filter(pk__in=course_list_managed_by(request.user).values("pk"))
         courses = list(courses)
         entries = _progress_entries([c.pk for c in courses], [student.pk])
         body = {
@@ -218,7 +217,7 @@ class QuizStatisticsApi(APIView):
         responses={200: QuizStatisticsSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, quiz_id: int):
-        quiz = selectors.quiz_get_for(request.user, quiz_id, manage=True)
+        quiz = quiz_access(request.user, quiz_id, manage=True)
         with reports_from_replica():
             summary = quiz_summaries(quiz.course_id, quiz_ids=[quiz.pk]).get(quiz.pk) or {
                 "attempts": 0,

@@ -4,14 +4,16 @@ without keys), add, remove and reorder its questions, publish and unpublish it."
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courses import selectors as course_selectors
+from courses.access import course_access
 from quizzes import selectors, services
+from quizzes.access import quiz_access
 from smartedu.api.docs import error_responses
 from smartedu.api.pagination import StandardPagination, paginated_response
+from smartedu.errors import Conflict, NotFound
 
 from ..serializers import (
     QuizCreateInputSerializer,
@@ -24,7 +26,7 @@ from ..serializers import (
     StudentQuizDetailSerializer,
     StudentQuizSerializer,
 )
-from .common import EVERYONE, QUIZ_TAGS, Conflict, _caller, _managed_course
+from .common import EVERYONE, QUIZ_TAGS, _caller
 
 
 def _quiz_body(request, quiz) -> dict:
@@ -64,7 +66,7 @@ class CourseQuizListApi(APIView):
         },
     )
     def get(self, request, course_id: int):
-        course = course_selectors.course_get_for(request.user, course_id)
+        course = course_access(request.user, course_id)
         filters = QuizFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         quizzes = selectors.quiz_list_for(request.user, course)
@@ -86,13 +88,13 @@ class CourseQuizListApi(APIView):
         responses={201: QuizDetailOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, course_id: int):
-        course = _managed_course(request, course_id)
+        course = course_access(request.user, course_id, manage=True)
         data = QuizCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         quiz = services.quiz_create(
             course=course, created_by=_caller(request), **data.validated_data
         )
-        quiz = selectors.quiz_get_for(request.user, quiz.pk, manage=True)
+        quiz = quiz_access(request.user, quiz.pk, manage=True)
         return Response(_quiz_body(request, quiz), status=status.HTTP_201_CREATED)
 
 
@@ -113,7 +115,7 @@ class QuizDetailApi(APIView):
         responses={200: QUIZ_FOR_CALLER, **error_responses(401, 403, 404)},
     )
     def get(self, request, quiz_id: int):
-        return Response(_quiz_body(request, selectors.quiz_get_for(request.user, quiz_id)))
+        return Response(_quiz_body(request, quiz_access(request.user, quiz_id)))
 
     @extend_schema(
         operation_id="quizzes_update",
@@ -123,7 +125,7 @@ class QuizDetailApi(APIView):
         responses={200: QuizDetailOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request, quiz_id: int):
-        quiz = selectors.quiz_get_for(request.user, quiz_id, manage=True)
+        quiz = quiz_access(request.user, quiz_id, manage=True)
         data = QuizUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         quiz = services.quiz_update(quiz, **data.validated_data)
@@ -141,7 +143,7 @@ class QuizQuestionListApi(APIView):
         responses={200: QuizDetailOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, quiz_id: int):
-        quiz = selectors.quiz_get_for(request.user, quiz_id, manage=True)
+        quiz = quiz_access(request.user, quiz_id, manage=True)
         data = QuizQuestionsAddInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.quiz_questions_add(
@@ -160,7 +162,7 @@ class QuizQuestionDetailApi(APIView):
         responses={204: None, **error_responses(401, 403, 404)},
     )
     def delete(self, request, quiz_id: int, question_id: int):
-        quiz = selectors.quiz_get_for(request.user, quiz_id, manage=True)
+        quiz = quiz_access(request.user, quiz_id, manage=True)
         try:
             services.quiz_question_remove(quiz, question_id)
         except DjangoValidationError as exc:
@@ -179,7 +181,7 @@ class QuizQuestionOrderApi(APIView):
         responses={200: QuizDetailOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def put(self, request, quiz_id: int):
-        quiz = selectors.quiz_get_for(request.user, quiz_id, manage=True)
+        quiz = quiz_access(request.user, quiz_id, manage=True)
         data = QuizQuestionsOrderInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.quiz_questions_reorder(quiz, data.validated_data["questions"])
@@ -201,7 +203,7 @@ class QuizPublishApi(APIView):
         responses={200: QuizDetailOutputSerializer, **error_responses(401, 403, 404, 409)},
     )
     def post(self, request, quiz_id: int):
-        quiz = selectors.quiz_get_for(request.user, quiz_id, manage=True)
+        quiz = quiz_access(request.user, quiz_id, manage=True)
         try:
             quiz = services.quiz_publish(quiz)
         except DjangoValidationError as exc:
@@ -220,5 +222,5 @@ class QuizUnpublishApi(APIView):
         responses={200: QuizDetailOutputSerializer, **error_responses(401, 403, 404)},
     )
     def post(self, request, quiz_id: int):
-        quiz = selectors.quiz_get_for(request.user, quiz_id, manage=True)
+        quiz = quiz_access(request.user, quiz_id, manage=True)
         return Response(_quiz_body(request, services.quiz_unpublish(quiz)))

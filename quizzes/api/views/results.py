@@ -1,6 +1,7 @@
-"""What the API's results lists share (attempts here, progress in .progress): who is asking
-about which students, JSON or CSV by ``?format=`` or ``Accept``, the streamed CSV response, and
-the list views' common flow and schema. The rows and the CSV text come from
+"""What the API's results lists share (attempts here, progress in .progress): who takes a
+quiz (which students the caller may read about is ``courses.access.student_access``), JSON or
+CSV by ``?format=`` or ``Accept``, the streamed CSV response, and the list views' common flow
+and schema. The rows and the CSV text come from
 ``quizzes.attempts.selectors`` and ``quizzes.attempts.exports``."""
 
 from collections.abc import Iterator
@@ -8,15 +9,14 @@ from collections.abc import Iterator
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.db.models import QuerySet
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from accounts.models import User
-from courses.models import Course, Enrollment
+from quizzes.attempts.errors import AttemptRefused
 from quizzes.attempts.exports import (
     CSV_COLUMNS,
     attempt_csv_lines,
@@ -45,45 +45,11 @@ CSV_RESPONSE = OpenApiResponse(
 def _taker(request) -> User:
     """The signed-in person taking a quiz (whether they may is the rules' to say)."""
     if is_api_key(request.user):
-        raise PermissionDenied(
+        raise AttemptRefused(
+            "not_a_student",
             "An API key cannot take a quiz: students take quizzes signed in as themselves.",
-            code="not_a_student",
         )
     return request.user
-
-
-def _sees_whole_school(user) -> bool:
-    return is_api_key(user) or user.role == User.Role.ADMIN
-
-
-def managed_courses(user) -> QuerySet[Course]:
-    """The courses ``user`` runs: every course for admins and API keys, the ones they teach
-    for teachers, none for students."""
-    if _sees_whole_school(user):
-        return Course.objects.all()
-    return Course.objects.filter(
-        enrollments__user=user, enrollments__role=Enrollment.Role.TEACHER
-    ).distinct()
-
-
-def student_for(request, user_id: int, *, manage: bool = False) -> User:
-    """A student the caller may read about: anyone for admins and API keys, the students of
-    their own courses for teachers, themselves for a student (unless ``manage``). 404
-    otherwise: a student the caller may not see is not revealed to exist."""
-    user = request.user
-    students = User.objects.filter(pk=user_id, role=User.Role.STUDENT)
-    if _sees_whole_school(user):
-        found = students.first()
-    elif user.pk == user_id and not manage:
-        found = students.first()
-    else:
-        taught = managed_courses(user)
-        found = students.filter(
-            enrollments__role=Enrollment.Role.STUDENT, enrollments__course__in=taught
-        ).first()
-    if found is None:
-        raise Http404(f"No student with id {user_id} in this school.")
-    return found
 
 
 class ResultsNegotiation(DefaultContentNegotiation):

@@ -23,8 +23,8 @@ sent), ``broadcasts`` (what other open pages hear), ``groups`` (their channel gr
 ``exports`` (result rows as CSV).
 """
 
-# The one name the package itself exposes: smartedu.api.errors maps this refusal to an HTTP
-# status by looking it up on ``quizzes.attempts``.
+# The one name the package itself exposes: the refusal every attempt service raises (a
+# DomainError, so the API, the pages and the socket answer it with its code and status).
 from .errors import AttemptRefused
 
 __all__ = ["AttemptRefused"]

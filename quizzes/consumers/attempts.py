@@ -6,7 +6,7 @@ of ``quizzes.attempts.payloads``. It holds the attempt it opened and that attemp
 memory, so an answer costs ``answer_save``'s one conditional UPDATE and nothing else; it keeps
 a timer that submits the attempt at its deadline; it hears the attempt's group, so saves and
 submits from another tab, the API or the sweep reach the page.
-The protocol is documented in the README (Websockets, "Taking a quiz")."""
+The protocol is documented in the manual (docs/websockets.md, "Taking a quiz")."""
 
 import asyncio
 import datetime as dt

@@ -15,7 +15,7 @@ refused. Every rule lives in ``quizzes.live``; this consumer holds what it needs
   and closing is idempotent.
 
 Every frame it sends or accepts is a dataclass of ``quizzes.live.payloads``; the message
-protocol is documented in the README ("Live class sessions")."""
+protocol is documented in the manual (docs/websockets.md, "Live class sessions")."""
 
 import asyncio
 import logging

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from ..models import Attempt, AttemptQuestion, QuizItem
 
 
-def question_points_earned(attempt_question) -> float | None:
+def question_points_earned(attempt_question: AttemptQuestion) -> float | None:
     """Points earned on one question; None when it was not answered."""
     if attempt_question.answered_at is None:
         return None
@@ -105,9 +105,10 @@ def question_columns(quiz, rows: QuerySet[Attempt]) -> list[tuple[int, str]]:
     """One CSV column per question: the quiz's own in its order, then any question an attempt
     showed that has since left the quiz."""
     in_quiz = list(
-        QuizItem.objects.filter(quiz=quiz).order_by("position", "id").values_list("question_id")
+        QuizItem.objects.filter(quiz=quiz)
+        .order_by("position", "id")
+        .values_list("question_id", flat=True)
     )
-    in_quiz = [question_id for (question_id,) in in_quiz]
     shown = set(
         AttemptQuestion.objects.filter(attempt__in=rows.order_by().values("pk"))
         .values_list("question_id", flat=True)

@@ -4,7 +4,7 @@ Callers have already checked that the asking person may see the course (courses.
 every read here is scoped to that course or material, so an id from another course finds
 nothing. The vector search itself lives in ai.retrieval."""
 
-from typing import TypedDict
+from typing import Any
 
 from django.db.models import Count, Min, QuerySet
 
@@ -14,15 +14,6 @@ from courses.models import Course, Material
 from .models import Chunk, TutorTurn
 
 OUTLINE_MAX_ENTRIES = 300
-
-
-class OutlineEntry(TypedDict):
-    """One (page, section) of a material: where its first passage is, and how many it gave."""
-
-    page: int | None
-    section: str
-    first_ordinal: int
-    chunks: int
 
 
 def material_chunks(material: Material) -> QuerySet[Chunk]:
@@ -45,16 +36,19 @@ def material_chunk_position(material: Material, chunk_id: int) -> int | None:
     return Chunk.objects.filter(material=material, ordinal__lt=ordinal).count()
 
 
-def material_outline(material: Material, *, limit: int = OUTLINE_MAX_ENTRIES) -> list[OutlineEntry]:
+def material_outline(
+    material: Material, *, limit: int = OUTLINE_MAX_ENTRIES
+) -> list[dict[str, Any]]:
     """Where the text came from: each (page, section) once, in reading order, with its first
-    chunk and how many passages it gave. At most ``limit`` entries."""
+    chunk and how many passages it gave. At most ``limit`` entries: ``{page, section,
+    first_ordinal, chunks}`` each, plain dicts (the material page adds to them)."""
     rows = (
         Chunk.objects.filter(material=material)
         .values("page", "section")
         .annotate(first_ordinal=Min("ordinal"), chunks=Count("id"))
         .order_by("first_ordinal")[:limit]
     )
-    return list(rows)
+    return [dict(row) for row in rows]
 
 
 def material_chunk_ids_at(material: Material, ordinals: list[int]) -> dict[int, int]:

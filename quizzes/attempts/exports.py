@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from ..models import Attempt, AttemptQuestion, QuizItem
+from .selectors import scored_questions
 
 
 def question_points_earned(attempt_question: AttemptQuestion) -> float | None:
@@ -130,6 +131,8 @@ def attempt_csv_lines(
     for attempt in rows.iterator(chunk_size=500):
         line = attempt_csv_row(attempt)
         if columns is not None:
-            earned = {aq.question_id: question_points_earned(aq) for aq in attempt.scored_questions}
+            earned = {
+                aq.question_id: question_points_earned(aq) for aq in scored_questions(attempt)
+            }
             line += ["" if earned.get(qid) is None else earned[qid] for qid, _ in columns]
         yield line

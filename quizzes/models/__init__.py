@@ -257,8 +257,6 @@ class Attempt(models.Model):
     # score: the points earned after any late penalty; max_score: the points on offer.
     score = models.FloatField(null=True, blank=True)
     max_score = models.FloatField(null=True, blank=True)
-    # Only on rows read through quizzes.attempts.selectors.with_question_scores (a prefetch).
-    scored_questions: list["AttemptQuestion"]
 
     class Meta:
         ordering = ["quiz", "student", "number"]

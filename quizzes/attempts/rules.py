@@ -19,6 +19,12 @@ from .errors import AttemptRefused
 CHOICE_KINDS = (Question.Kind.SINGLE, Question.Kind.MULTIPLE, Question.Kind.TRUE_FALSE)
 
 
+TEXT_KINDS = (Question.Kind.SHORT_ANSWER, Question.Kind.FILL_BLANK)
+
+
+MAX_TEXT_ANSWER_CHARS = 500
+
+
 class ShownQuestion(Protocol):
     """A question as students were shown it, pinned to one version: an attempt's question
     (AttemptQuestion) or a live session's round (LiveRound)."""
@@ -28,12 +34,6 @@ class ShownQuestion(Protocol):
 
     @property
     def version(self) -> QuestionVersion: ...
-
-
-TEXT_KINDS = (Question.Kind.SHORT_ANSWER, Question.Kind.FILL_BLANK)
-
-
-MAX_TEXT_ANSWER_CHARS = 500
 
 
 def quiz_window(quiz: Quiz, now: dt.datetime) -> str:

@@ -1,6 +1,7 @@
 """Writes on a school's people. Every surface (web pages, API, commands) goes through these."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -26,9 +27,11 @@ def _clean_role(role: str) -> str:
     return role
 
 
-def _check_unique(*, username: str, email: str, external_id: str | None, exclude_pk=None) -> None:
+def _check_unique(
+    *, username: str, email: str, external_id: str | None, exclude_pk: int | None = None
+) -> None:
     others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
-    errors = {}
+    errors: dict[str, str] = {}
     if others.filter(username__iexact=username).exists():
         errors["username"] = f"The username {username!r} is taken in this school."
     if email and others.filter(email__iexact=email).exists():
@@ -81,8 +84,9 @@ def user_create(
     return user
 
 
-def user_update(user: User, **changes) -> tuple[User, bool]:
-    """Apply the given field changes; returns (user, changed). Unknown fields are refused."""
+def user_update(user: User, **changes: Any) -> tuple[User, bool]:
+    """Apply the given field changes; returns (user, changed). Unknown fields are refused, and
+    the values are checked by the model (``full_clean``), so any value may be passed."""
     allowed = {"username", "email", "first_name", "last_name", "role", "external_id", "is_active"}
     unknown = set(changes) - allowed
     if unknown:

@@ -29,7 +29,9 @@ class MultipleFileField(forms.FileField):
 
 
 class MaterialUploadForm(forms.Form):
-    files = MultipleFileField(
+    # The metaclass takes declared fields off the class, so this never hides BaseForm.files (the
+    # uploaded files); the stubs cannot know that.
+    files = MultipleFileField(  # type: ignore[assignment]
         label="Files",
         help_text=(
             "PDF, Word (.docx), PowerPoint (.pptx), web pages, Markdown or plain text; up to "

@@ -28,6 +28,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from courses.models import Material
+from smartedu.db import current_schema
 from smartedu.metrics import ingestion_failure_count
 
 from .models import Chunk
@@ -65,7 +66,7 @@ def material_fail(material_id: int, *, reason: str, report: Report) -> None:
         state=Material.State.FAILED, error=reason, heartbeat_at=timezone.now()
     )
     if failed:
-        ingestion_failure_count(connection.schema_name)
+        ingestion_failure_count(current_schema())
     report({"state": "failed", "error": reason})
 
 

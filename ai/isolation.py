@@ -46,6 +46,8 @@ def extract_isolated(path: str, kind: str, report: ExtractionReport) -> Iterator
         text=True,
         bufsize=1,
     )
+    # Both pipes exist: they were asked for above.
+    assert child.stdout is not None and child.stderr is not None
     error = None
     peak_bytes = 0
     try:

@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 from django.conf import settings
 
@@ -30,6 +30,16 @@ class LLMError(ProviderError):
     """Generation failed. ``message`` is a sentence for a teacher or operator; ``retryable``
     says whether asking again later may work. After a stream broke, the caller keeps the
     text it already received through ``on_delta``."""
+
+
+class _StreamState(TypedDict):
+    """What reading a stream has learnt so far: the provider's usage (an object with token
+    counts, when it sends one), the model that answered, whether it finished, characters read."""
+
+    usage: object
+    model: str
+    finished: bool
+    received: int
 
 
 @dataclass
@@ -106,7 +116,7 @@ class OpenAIChat:
         )
 
     def _error(self, exc: Exception) -> LLMError:
-        return provider_error(
+        error = provider_error(
             exc,
             LLMError,
             label=LABEL,
@@ -117,6 +127,8 @@ class OpenAIChat:
             timeout=self._timeout,
             max_retries=self._max_retries,
         )
+        assert isinstance(error, LLMError)  # provider_error makes the class it is given
+        return error
 
     def _usage(self, usage, messages: list[dict], text: str) -> tuple[int, int]:
         prompt = getattr(usage, "prompt_tokens", None)
@@ -139,7 +151,12 @@ class OpenAIChat:
         propagates unchanged and does not count against the provider."""
         import openai
 
-        state = {"usage": None, "model": self._model, "finished": False, "received": 0}
+        state: _StreamState = {
+            "usage": None,
+            "model": self._model,
+            "finished": False,
+            "received": 0,
+        }
         pieces: list[str] = []
         with self.breaker.guard(LLMError):
             try:
@@ -167,7 +184,7 @@ class OpenAIChat:
         prompt_tokens, completion_tokens = self._usage(state["usage"], messages, text)
         return ChatResult(text, prompt_tokens, completion_tokens, state["model"])
 
-    def _read(self, stream, state: dict) -> Iterator[str]:
+    def _read(self, stream, state: _StreamState) -> Iterator[str]:
         """The text pieces of a stream; every failure of the stream itself becomes LLMError."""
         import openai
 

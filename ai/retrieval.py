@@ -109,7 +109,7 @@ def chunk_search(
         if row is None:  # deleted between the searches and this read
             continue
         material_id, title, course_id, page, section, text = row
-        distance = distances.get(chunk_id)
+        vector_distance = distances.get(chunk_id)
         hits.append(
             SearchHit(
                 chunk_id=chunk_id,
@@ -120,7 +120,7 @@ def chunk_search(
                 section=section,
                 text=text,
                 score=scores[chunk_id],
-                similarity=None if distance is None else 1.0 - distance,
+                similarity=None if vector_distance is None else 1.0 - vector_distance,
                 vector_rank=vector_ranks.get(chunk_id),
                 text_rank=text_ranks.get(chunk_id),
             )
@@ -307,11 +307,11 @@ def _local_settings(values: dict[str, str]):
         for name, value in values.items():
             cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
         yield
-        for name, value in previous.items():
-            if value is None:  # never set in this session: back to the server's default
+        for name, old in previous.items():
+            if old is None:  # never set in this session: back to the server's default
                 cursor.execute(f"SET LOCAL {_setting_name(name)} TO DEFAULT")
             else:
-                cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+                cursor.execute("SELECT set_config(%s, %s, true)", [name, old])
 
 
 def _setting_name(name: str) -> str:

@@ -4,8 +4,11 @@ Callers have already checked that the asking person may see the course (courses.
 every read here is scoped to that course or material, so an id from another course finds
 nothing. The vector search itself lives in ai.retrieval."""
 
+from typing import Any
+
 from django.db.models import Count, Min, QuerySet
 
+from accounts.models import User
 from courses.models import Course, Material
 
 from .models import Chunk, TutorTurn
@@ -33,16 +36,19 @@ def material_chunk_position(material: Material, chunk_id: int) -> int | None:
     return Chunk.objects.filter(material=material, ordinal__lt=ordinal).count()
 
 
-def material_outline(material: Material, *, limit: int = OUTLINE_MAX_ENTRIES) -> list[dict]:
+def material_outline(
+    material: Material, *, limit: int = OUTLINE_MAX_ENTRIES
+) -> list[dict[str, Any]]:
     """Where the text came from: each (page, section) once, in reading order, with its first
-    chunk and how many passages it gave. At most ``limit`` entries."""
+    chunk and how many passages it gave. At most ``limit`` entries: ``{page, section,
+    first_ordinal, chunks}`` each, plain dicts (the material page adds to them)."""
     rows = (
         Chunk.objects.filter(material=material)
         .values("page", "section")
         .annotate(first_ordinal=Min("ordinal"), chunks=Count("id"))
         .order_by("first_ordinal")[:limit]
     )
-    return list(rows)
+    return [dict(row) for row in rows]
 
 
 def material_chunk_ids_at(material: Material, ordinals: list[int]) -> dict[int, int]:
@@ -53,7 +59,7 @@ def material_chunk_ids_at(material: Material, ordinals: list[int]) -> dict[int, 
     return dict(rows)
 
 
-def tutor_turn_list(course: Course, *, asked_by=None) -> QuerySet[TutorTurn]:
+def tutor_turn_list(course: Course, *, asked_by: User | None = None) -> QuerySet[TutorTurn]:
     """The course's tutor turns, newest first; only ``asked_by``'s when given."""
     turns = TutorTurn.objects.filter(course=course).select_related("asked_by")
     if asked_by is not None:
@@ -61,12 +67,14 @@ def tutor_turn_list(course: Course, *, asked_by=None) -> QuerySet[TutorTurn]:
     return turns.order_by("-created_at", "-pk")
 
 
-def tutor_turn_get(course: Course, turn_id: int, *, asked_by=None) -> TutorTurn | None:
+def tutor_turn_get(
+    course: Course, turn_id: int, *, asked_by: User | None = None
+) -> TutorTurn | None:
     """One turn of ``course`` (and of ``asked_by`` when given), or None."""
     return tutor_turn_list(course, asked_by=asked_by).filter(pk=turn_id).first()
 
 
-def tutor_turn_get_for(user, turn_id: int) -> TutorTurn:
+def tutor_turn_get_for(user: User, turn_id: int) -> TutorTurn:
     """A turn of a course ``user`` may see; 404 otherwise (never reveal that it exists). Who may
     open a turn's trace is the caller's check (courses.selectors.can_manage_course)."""
     from django.http import Http404

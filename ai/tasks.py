@@ -10,6 +10,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
+from smartedu.db import current_schema
 from smartedu.progress import progress_publish
 
 from . import ingestion
@@ -124,11 +125,9 @@ def tutor_group(schema_name: str, turn_id: int) -> str:
 
 
 def _tutor_emitter(turn_id: int):
-    from django.db import connection
-
     from smartedu.progress import group_send_quietly
 
-    group = tutor_group(connection.schema_name, turn_id)
+    group = tutor_group(current_schema(), turn_id)
 
     def emit(event: dict) -> None:
         # The answer is saved either way; a page that missed events fetches it. Every frame

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from smartedu.db import current_schema
+
 
 class Course(models.Model):
     """A course (or class/section) within a school: its teachers and enrolled students."""
@@ -71,9 +73,7 @@ class RosterImport(models.Model):
 
 def material_upload_path(material: "Material", filename: str) -> str:
     """Files live under the school's prefix, so a bucket shared by schools never mixes them."""
-    from django.db import connection
-
-    return f"schools/{connection.schema_name}/materials/{material.sha256[:2]}/{material.sha256}"
+    return f"schools/{current_schema()}/materials/{material.sha256[:2]}/{material.sha256}"
 
 
 class Material(models.Model):

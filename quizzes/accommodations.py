@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from courses.models import Course, Enrollment
+from smartedu.db import max_length
 
 from .models import Accommodation
 
 EXTRA_TIME_MAX_PERCENT = 400
 EXTRA_ATTEMPTS_MAX = 20
-NOTE_MAX_CHARS = Accommodation._meta.get_field("note").max_length
+NOTE_MAX_CHARS = max_length(Accommodation, "note")
 
 
 def _whole_number(value, name: str, label: str, maximum: int, errors: dict) -> int:
@@ -82,10 +83,13 @@ def course_students_with_accommodations(course: Course) -> list[User]:
     result = list(students)
     for student in result:
         # A reverse one-to-one that is missing raises; the page wants None.
+        accommodation: Accommodation | None
         try:
-            student.accommodation_or_none = student.accommodation
+            accommodation = student.accommodation
         except Accommodation.DoesNotExist:
-            student.accommodation_or_none = None
+            accommodation = None
+        # An attribute of these rows only (User declares no such field): set in the instance.
+        vars(student)["accommodation_or_none"] = accommodation
     return result
 
 

@@ -76,7 +76,9 @@ class GenerateForm(forms.Form):
 
     def __init__(self, *args, materials=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["materials"].queryset = materials
+        field = self.fields["materials"]
+        assert isinstance(field, MaterialChoiceField)
+        field.queryset = materials
 
     def clean_objectives(self) -> list[str]:
         lines = [" ".join(line.split()) for line in self.cleaned_data["objectives"].splitlines()]
@@ -103,7 +105,7 @@ class QuestionEditForm(forms.Form):
     def __init__(self, question: Question, data=None) -> None:
         self.question = question
         self.kind = question.kind
-        version = question.current_version
+        version = question.current
         initial = {
             "stem": version.stem,
             "explanation": version.explanation,
@@ -327,7 +329,9 @@ class AccommodationForm(forms.Form):
 
     def __init__(self, *args, students=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["student"].choices = [("", "Choose a student")] + [
+        field = self.fields["student"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "Choose a student")] + [
             (s.pk, f"{s.display_name} ({s.username})") for s in students
         ]
 

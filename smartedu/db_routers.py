@@ -15,6 +15,8 @@ from contextvars import ContextVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from smartedu.db import tenant_connection
+
 REPLICA = "replica"
 
 _reading_reports: ContextVar[bool] = ContextVar("reading_reports", default=False)
@@ -36,7 +38,7 @@ def replica_configured() -> bool:
 
 
 def _replica_follows_primary() -> None:
-    primary, replica = connections[DEFAULT_DB_ALIAS], connections[REPLICA]
+    primary, replica = tenant_connection(DEFAULT_DB_ALIAS), tenant_connection(REPLICA)
     if (
         replica.schema_name != primary.schema_name
         or replica.include_public_schema != primary.include_public_schema

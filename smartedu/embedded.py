@@ -17,7 +17,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from pgserver import PostgresServer
 
 DEFAULT_DB_NAME = "smartedu"
 
@@ -40,17 +44,17 @@ def _free_port(preferred: int) -> int:
 class EmbeddedPostgres:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
-        self.server = None
+        self.server: PostgresServer | None = None
 
     def start(self) -> str:
         import pgserver  # imported late: production never needs it
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
-        exists = self.server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DEFAULT_DB_NAME}';")
+        self.server = server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DEFAULT_DB_NAME}';")
         if "(1 row)" not in exists:
-            self.server.psql(f"CREATE DATABASE {DEFAULT_DB_NAME};")
-        socket_dir = self.server.get_uri().split("host=", 1)[1]
+            server.psql(f"CREATE DATABASE {DEFAULT_DB_NAME};")
+        socket_dir = server.get_uri().split("host=", 1)[1]
         _log(f"PostgreSQL 16 + pgvector running, data in {self.data_dir}")
         return f"postgres://postgres@{quote(socket_dir, safe='')}/{DEFAULT_DB_NAME}"
 
@@ -121,7 +125,7 @@ class EmbeddedRedis:
 
 def run_with_services(data_dir: Path, command: list[str], redis_port: int) -> int:
     env = os.environ.copy()
-    started = []
+    started: list[EmbeddedPostgres | EmbeddedRedis] = []
     try:
         if not env.get("DATABASE_URL"):
             postgres = EmbeddedPostgres(data_dir / "postgres")

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -28,17 +29,21 @@ logger = logging.getLogger(__name__)
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
+# (user, key) -> allowed; runs in the schema. The user is a signed-in accounts.User, which this
+# layer (below accounts) cannot name.
+CanSubscribe = Callable[[Any, str], bool]
+
 
 @dataclass(frozen=True)
 class ProgressTopic:
     name: str
-    can_subscribe: Callable[[object, str], bool]  # (user, key) -> allowed; runs in the schema
+    can_subscribe: CanSubscribe
 
 
 _topics: dict[str, ProgressTopic] = {}
 
 
-def progress_topic_register(name: str, can_subscribe: Callable[[object, str], bool]) -> None:
+def progress_topic_register(name: str, can_subscribe: CanSubscribe) -> None:
     _topics[name] = ProgressTopic(name, can_subscribe)
 
 

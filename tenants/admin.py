@@ -46,8 +46,8 @@ class SchoolAddForm(forms.ModelForm):
 
 class DomainInline(admin.TabularInline):
     model = Domain
-    fields = ["domain", "is_primary"]
-    readonly_fields = fields
+    readonly_fields = ("domain", "is_primary")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 

@@ -3,6 +3,7 @@ session's user looked up inside that school's schema. Consumers run database cod
 ``run_in_school`` so every query hits the right schema, whichever thread runs it."""
 
 import asyncio
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
@@ -13,6 +14,9 @@ from django.utils.crypto import constant_time_compare
 from django_tenants.utils import get_public_schema_name, remove_www, schema_context
 
 from smartedu.progress import events_deferred, group_send_many_quietly
+
+if TYPE_CHECKING:
+    from .models import School
 
 
 def _header(scope, name: bytes) -> str:
@@ -26,7 +30,7 @@ def _host_without_port(host: str) -> str:
     return remove_www(host.rsplit(":", 1)[0] if host.count(":") == 1 else host).lower()
 
 
-def _school_for_host(hostname: str):
+def _school_for_host(hostname: str) -> "School | None":
     from .models import Domain
 
     with schema_context(get_public_schema_name()):
@@ -147,15 +151,14 @@ class TenantWebsocketMiddleware:
             if host
             else None
         )
-        refuse = (
+        if (
             school is None
             or school.schema_name == get_public_schema_name()
             or school.is_suspended
             # Browsers always send Origin; a page on another host (another school!) must not
             # ride on this school's session cookie.
             or (origin and origin_host != host)
-        )
-        if refuse:
+        ):
             await receive()  # the websocket.connect message
             await send({"type": "websocket.close", "code": 4403})
             return

@@ -62,25 +62,26 @@ _OPTION_SCHEMA = {
 def question_schema(kinds: tuple[str, ...] = KINDS) -> dict:
     """The strict JSON schema the model must follow: every property required, no others,
     nullable fields as type unions (what OpenAI's strict structured output accepts)."""
+    properties = {
+        "kind": {"type": "string", "enum": list(kinds)},
+        "stem": {"type": "string"},
+        "options": {"type": "array", "items": _OPTION_SCHEMA},
+        "accepted_answers": {"type": "array", "items": {"type": "string"}},
+        "numeric_value": {"type": ["number", "null"]},
+        "tolerance": {"type": ["number", "null"]},
+        "unit": {"type": ["string", "null"]},
+        "explanation": {"type": "string"},
+        "source_id": {"type": "integer"},
+        "evidence": {"type": "string"},
+        "difficulty": {"type": "string", "enum": list(DIFFICULTIES)},
+        "topic": {"type": "string"},
+    }
     item = {
         "type": "object",
-        "properties": {
-            "kind": {"type": "string", "enum": list(kinds)},
-            "stem": {"type": "string"},
-            "options": {"type": "array", "items": _OPTION_SCHEMA},
-            "accepted_answers": {"type": "array", "items": {"type": "string"}},
-            "numeric_value": {"type": ["number", "null"]},
-            "tolerance": {"type": ["number", "null"]},
-            "unit": {"type": ["string", "null"]},
-            "explanation": {"type": "string"},
-            "source_id": {"type": "integer"},
-            "evidence": {"type": "string"},
-            "difficulty": {"type": "string", "enum": list(DIFFICULTIES)},
-            "topic": {"type": "string"},
-        },
+        "properties": properties,
         "additionalProperties": False,
+        "required": list(properties),
     }
-    item["required"] = list(item["properties"])
     return {
         "type": "object",
         "properties": {"questions": {"type": "array", "items": item}},

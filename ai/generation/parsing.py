@@ -4,6 +4,7 @@ number, a lone passage's unknown id, repeated options); anything else is a Rejec
 a teacher can read. Split from ``llm`` so each stays small; the generator calls it per item."""
 
 import re
+from typing import Any
 
 from .types import Candidate, GenerationSpec, Passage, Rejection
 
@@ -77,10 +78,10 @@ def _kind(value, kinds: tuple[str, ...]) -> str:
     return kind
 
 
-def _options(raw) -> list[dict]:
+def _options(raw: object) -> list[dict[str, Any]]:
     if not isinstance(raw, list):
         raise _Bad("its options are not a list")
-    options = []
+    options: list[dict[str, Any]] = []
     for index, option in enumerate(raw, start=1):
         if not isinstance(option, dict):
             raise _Bad(f"option {index} is not an object with text and correctness")
@@ -94,8 +95,8 @@ def _options(raw) -> list[dict]:
             }
         )
     # "A) Mitochondria", "B) Ribosomes": the letters are the page's job, not the text's.
-    prefixes = [_LETTER_PREFIX_RE.match(o["text"]) for o in options]
-    if len(options) >= 2 and all(prefixes):
+    prefixes = [match for o in options if (match := _LETTER_PREFIX_RE.match(o["text"])) is not None]
+    if len(options) >= 2 and len(prefixes) == len(options):
         labels = [m.group(1).lower() for m in prefixes]
         if labels in (list("abcdefgh"[: len(labels)]), [str(i) for i in range(1, len(labels) + 1)]):
             for option, match in zip(options, prefixes, strict=True):
@@ -155,7 +156,7 @@ def _accepted(item: dict) -> list[str]:
         raw = [raw]
     if not isinstance(raw, list):
         raise _Bad("its accepted answers are not a list")
-    accepted = []
+    accepted: list[str] = []
     for value in raw:
         text = _text(value, "accepted answer", required=False)
         if text and text.lower() not in (a.lower() for a in accepted):

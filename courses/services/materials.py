@@ -5,12 +5,14 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from celery import current_app
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 @contextmanager
-def _local_path(upload):
+def _local_path(upload: "File[bytes]") -> Iterator[str]:
     """A path on local disk for an uploaded file (Django spools big uploads to a temp file)."""
     if hasattr(upload, "temporary_file_path"):
         yield upload.temporary_file_path()
@@ -49,7 +51,7 @@ def _title_from(filename: str) -> str:
 
 
 def material_upload(
-    *, course: Course, upload, uploaded_by: User | None, title: str = ""
+    *, course: Course, upload: "File[bytes]", uploaded_by: User | None, title: str = ""
 ) -> tuple[Material, bool]:
     """Check an uploaded file and queue its ingestion; returns (material, created).
 
@@ -121,7 +123,7 @@ def material_delete(material: Material) -> None:
         transaction.on_commit(lambda: _delete_file(storage, name))
 
 
-def _delete_file(storage, name: str) -> None:
+def _delete_file(storage: Storage, name: str) -> None:
     try:
         storage.delete(name)
     except OSError:
@@ -129,7 +131,7 @@ def _delete_file(storage, name: str) -> None:
 
 
 def material_upload_all(
-    *, course: Course, uploads: list, uploaded_by: User | None, title: str = ""
+    *, course: Course, uploads: "Sequence[File[bytes]]", uploaded_by: User | None, title: str = ""
 ) -> list[tuple[Material, bool]]:
     """Upload several files as one request: every file is accepted (created, or a duplicate of
     content already in the course) or none is stored. Returns (material, created) per file, in
@@ -149,7 +151,10 @@ def material_upload_all(
                         )
                     )
                 except MaterialRejected as exc:
-                    exc.filename = os.path.basename(getattr(upload, "name", "") or "upload")
+                    # MaterialRejected (courses.sniffing.rejection) does not declare filename yet.
+                    exc.filename = os.path.basename(  # type: ignore[attr-defined]
+                        getattr(upload, "name", "") or "upload"
+                    )
                     raise
     except MaterialRejected:
         # The rows rolled back with the transaction; the bytes were written before it.

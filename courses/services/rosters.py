@@ -2,7 +2,7 @@
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
 from celery import current_app
@@ -29,6 +29,11 @@ ROSTER_COLUMNS = [
 ROSTER_MAX_ROWS = 20_000
 ROSTER_MAX_BYTES = 5 * 1024 * 1024
 
+# One person's row: ROSTER_COLUMNS to values (a CSV row's strings, or an API record's JSON).
+RosterRecord = Mapping[str, object]
+# Told each step of an import (its state, counts, summary); what it returns is ignored.
+ProgressReport = Callable[[dict[str, object]], object]
+
 
 @dataclass
 class RosterRowResult:
@@ -46,7 +51,7 @@ def _error_text(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-def roster_upsert_record(record: dict, *, row: int) -> RosterRowResult:
+def roster_upsert_record(record: RosterRecord, *, row: int) -> RosterRowResult:
     """Create or update one person (matched by external_id, else username) and optionally
     enroll them in ``course_code``. Runs in its own savepoint: a bad row changes nothing."""
     clean = {key: (str(record.get(key) or "")).strip() for key in ROSTER_COLUMNS}
@@ -125,7 +130,7 @@ def roster_upsert_record(record: dict, *, row: int) -> RosterRowResult:
 
 
 def roster_upsert(
-    records: Iterable[dict], *, progress: Callable[[int], None] | None = None
+    records: Iterable[RosterRecord], *, progress: Callable[[int], object] | None = None
 ) -> list[RosterRowResult]:
     """Upsert many records; one result per record, in order.
 
@@ -145,7 +150,7 @@ def roster_summary(results: list[RosterRowResult]) -> dict[str, int]:
     return summary
 
 
-def roster_parse_csv(text: str) -> list[dict]:
+def roster_parse_csv(text: str) -> list[dict[str, str | None]]:
     """Read a roster CSV (header row required; see ROSTER_COLUMNS). Row numbers in the report
     count data rows from 1."""
     if len(text.encode()) > ROSTER_MAX_BYTES:
@@ -198,7 +203,7 @@ def roster_import_create(*, filename: str, content: bytes, created_by: User) -> 
 
 
 def roster_import_fail(
-    roster_import_id: int, *, reason: str, report_progress: Callable[[dict], None]
+    roster_import_id: int, *, reason: str, report_progress: ProgressReport
 ) -> RosterImport:
     """Mark an import failed with a reason a person understands, and say so to its watchers."""
     roster_import = RosterImport.objects.get(pk=roster_import_id)
@@ -210,9 +215,7 @@ def roster_import_fail(
     return roster_import
 
 
-def roster_import_run(
-    roster_import_id: int, *, report_progress: Callable[[dict], None]
-) -> RosterImport:
+def roster_import_run(roster_import_id: int, *, report_progress: ProgressReport) -> RosterImport:
     """Run a queued import. Idempotent: rows are upserts, so a re-run after a crash converges."""
     roster_import = RosterImport.objects.get(pk=roster_import_id)
     if roster_import.state == RosterImport.State.DONE:

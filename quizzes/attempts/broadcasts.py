@@ -1,8 +1,7 @@
 """What an attempt's other open pages (a second tab, the API's writes, the sweep) and the
 progress pages hear after a write commits. The services hand these to ``on_commit``."""
 
-from django.db import connection
-
+from smartedu.db import current_schema
 from smartedu.progress import group_send_quietly
 
 from ..models import Attempt, AttemptQuestion
@@ -16,8 +15,9 @@ def answer_saved_broadcast(
 ) -> None:
     """After an answer commits: the attempt's other pages hear it, and a final answer moves
     mastery."""
+    assert attempt_question.answered_at is not None  # the answer that committed set it
     group_send_quietly(
-        attempt_group(connection.schema_name, attempt.pk),
+        attempt_group(current_schema(), attempt.pk),
         {
             "type": "attempt.event",
             "sender": sender,
@@ -38,7 +38,7 @@ def answer_saved_broadcast(
 def attempt_submitted_broadcast(attempt: Attempt, *, sender: str | None) -> None:
     """After a submit commits: the attempt's pages hear it, and its mastery is recomputed."""
     group_send_quietly(
-        attempt_group(connection.schema_name, attempt.pk),
+        attempt_group(current_schema(), attempt.pk),
         {"type": "attempt.event", "sender": sender, "event": {"type": "submitted"}},
     )
     progress_changed(attempt.student_id, attempt.quiz.course_id, submitted_attempt=attempt.pk)

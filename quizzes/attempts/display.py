@@ -16,11 +16,11 @@ from .payloads import (
     FeedbackPayload,
     QuestionPayload,
 )
-from .rules import CHOICE_KINDS, TEXT_KINDS, answer_locks
+from .rules import CHOICE_KINDS, TEXT_KINDS, ShownQuestion, answer_locks
 from .selectors import attempt_questions, feedback_visible
 
 
-def correct_answer(attempt_question: AttemptQuestion) -> dict[str, Any]:
+def correct_answer(attempt_question: ShownQuestion) -> dict[str, Any]:
     version = attempt_question.version
     kind = attempt_question.question.kind
     if kind in CHOICE_KINDS:

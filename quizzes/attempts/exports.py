@@ -11,9 +11,10 @@ from typing import Any
 from django.db.models import QuerySet
 
 from ..models import Attempt, AttemptQuestion, QuizItem
+from .selectors import scored_questions
 
 
-def question_points_earned(attempt_question) -> float | None:
+def question_points_earned(attempt_question: AttemptQuestion) -> float | None:
     """Points earned on one question; None when it was not answered."""
     if attempt_question.answered_at is None:
         return None
@@ -105,9 +106,10 @@ def question_columns(quiz, rows: QuerySet[Attempt]) -> list[tuple[int, str]]:
     """One CSV column per question: the quiz's own in its order, then any question an attempt
     showed that has since left the quiz."""
     in_quiz = list(
-        QuizItem.objects.filter(quiz=quiz).order_by("position", "id").values_list("question_id")
+        QuizItem.objects.filter(quiz=quiz)
+        .order_by("position", "id")
+        .values_list("question_id", flat=True)
     )
-    in_quiz = [question_id for (question_id,) in in_quiz]
     shown = set(
         AttemptQuestion.objects.filter(attempt__in=rows.order_by().values("pk"))
         .values_list("question_id", flat=True)
@@ -129,6 +131,8 @@ def attempt_csv_lines(
     for attempt in rows.iterator(chunk_size=500):
         line = attempt_csv_row(attempt)
         if columns is not None:
-            earned = {aq.question_id: question_points_earned(aq) for aq in attempt.scored_questions}
+            earned = {
+                aq.question_id: question_points_earned(aq) for aq in scored_questions(attempt)
+            }
             line += ["" if earned.get(qid) is None else earned[qid] for qid, _ in columns]
         yield line

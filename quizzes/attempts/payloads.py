@@ -117,7 +117,9 @@ class AttemptFrame(Frame):
             if item.name == "state":
                 message.update(value)
             else:
-                message[item.name] = asdict(value) if is_dataclass(value) else value
+                message[item.name] = (
+                    asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
+                )
         return message
 
 

@@ -5,7 +5,7 @@ response to each kind of question. Nothing here writes."""
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.utils import timezone
 
@@ -13,7 +13,7 @@ from accounts.models import User
 from courses.models import Enrollment
 
 from ..answers import parse_number
-from ..models import Accommodation, Attempt, AttemptQuestion, Question, Quiz
+from ..models import Accommodation, Attempt, Question, QuestionVersion, Quiz
 from .errors import AttemptRefused
 
 CHOICE_KINDS = (Question.Kind.SINGLE, Question.Kind.MULTIPLE, Question.Kind.TRUE_FALSE)
@@ -23,6 +23,17 @@ TEXT_KINDS = (Question.Kind.SHORT_ANSWER, Question.Kind.FILL_BLANK)
 
 
 MAX_TEXT_ANSWER_CHARS = 500
+
+
+class ShownQuestion(Protocol):
+    """A question as students were shown it, pinned to one version: an attempt's question
+    (AttemptQuestion) or a live session's round (LiveRound)."""
+
+    @property
+    def question(self) -> Question: ...
+
+    @property
+    def version(self) -> QuestionVersion: ...
 
 
 def quiz_window(quiz: Quiz, now: dt.datetime) -> str:
@@ -136,7 +147,7 @@ def when_text(moment: dt.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def response_clean(attempt_question: AttemptQuestion, response: object) -> dict[str, Any]:
+def response_clean(attempt_question: ShownQuestion, response: object) -> dict[str, Any]:
     """The response in its stored shape, or ``AttemptRefused("bad_response")`` saying what a
     response to this kind of question looks like."""
     kind = attempt_question.question.kind

@@ -146,6 +146,9 @@ def attempt_rows(rows: QuerySet[Attempt], filters: dict[str, Any]) -> QuerySet[A
     return rows.order_by(*ORDER_BY[filters.get("ordering") or "student"], "id")
 
 
+SCORED_QUESTIONS = "scored_questions"
+
+
 def with_question_scores(rows: QuerySet[Attempt]) -> QuerySet[Attempt]:
     """The rows with each attempt's questions (position order) as ``scored_questions``."""
     return rows.prefetch_related(
@@ -154,6 +157,12 @@ def with_question_scores(rows: QuerySet[Attempt]) -> QuerySet[Attempt]:
             queryset=AttemptQuestion.objects.order_by("position").only(
                 "id", "attempt_id", "question_id", "position", "points", "score", "answered_at"
             ),
-            to_attr="scored_questions",
+            to_attr=SCORED_QUESTIONS,
         )
     )
+
+
+def scored_questions(attempt: Attempt) -> list[AttemptQuestion]:
+    """The questions ``with_question_scores`` loaded on ``attempt``, in position order."""
+    loaded: list[AttemptQuestion] = getattr(attempt, SCORED_QUESTIONS)
+    return loaded

@@ -7,8 +7,9 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
+from django.db.models.options import Options
 from django.utils import timezone
 
 from accounts.models import User
@@ -183,24 +184,31 @@ def _answer_store_if_open(
     answer under the GIL, which every socket of the process waited on."""
     quote = connection.ops.quote_name
     answer, attempt = AttemptQuestion._meta, Attempt._meta
-    column = answer.get_field
+
+    def column(field: "models.Field[Any, Any]") -> str:
+        assert field.column is not None  # every field named here is one of the table's own
+        return quote(field.column)
+
+    def own(meta: "Options[Any]", name: str) -> str:
+        return column(_concrete_field(meta, name))
+
     sql = (
         f"UPDATE {quote(answer.db_table)} SET "
-        f"{quote(column('response').column)} = %s, {quote(column('score').column)} = %s, "
-        f"{quote(column('answered_at').column)} = %s "
-        f"WHERE {quote(answer.pk.column)} = %s AND EXISTS ("
+        f"{own(answer, 'response')} = %s, {own(answer, 'score')} = %s, "
+        f"{own(answer, 'answered_at')} = %s "
+        f"WHERE {column(answer.pk)} = %s AND EXISTS ("
         f"SELECT 1 FROM {quote(attempt.db_table)} AS a "
-        f"WHERE a.{quote(attempt.pk.column)} = "
-        f"{quote(answer.db_table)}.{quote(column('attempt').column)} "
-        f"AND a.{quote(attempt.get_field('state').column)} = %s "
-        f"AND (a.{quote(attempt.get_field('deadline').column)} IS NULL "
-        f"OR a.{quote(attempt.get_field('deadline').column)} >= %s) "
+        f"WHERE a.{column(attempt.pk)} = "
+        f"{quote(answer.db_table)}.{own(answer, 'attempt')} "
+        f"AND a.{own(attempt, 'state')} = %s "
+        f"AND (a.{own(attempt, 'deadline')} IS NULL "
+        f"OR a.{own(attempt, 'deadline')} >= %s) "
         "FOR SHARE)"
     )
     if only_unanswered:
-        sql += f" AND {quote(column('answered_at').column)} IS NULL"
+        sql += f" AND {own(answer, 'answered_at')} IS NULL"
     params = [
-        column("response").get_db_prep_save(response, connection),
+        _concrete_field(answer, "response").get_db_prep_save(response, connection),
         score,
         now,
         attempt_question_id,
@@ -209,7 +217,15 @@ def _answer_store_if_open(
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount == 1
+        written: int = cursor.rowcount
+    return written == 1
+
+
+def _concrete_field(meta: "Options[Any]", name: str) -> "models.Field[Any, Any]":
+    """A field of the model's own table (not a reverse relation)."""
+    field = meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
 
 
 def _refusal_for_unsaved(
@@ -245,8 +261,9 @@ def attempt_submit(
     locked = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
     if locked.state == Attempt.State.SUBMITTED:
         return locked, False
-    if attempt_is_past_deadline(locked, now):
-        reason, now = Attempt.SubmitReason.DEADLINE, locked.deadline
+    deadline = locked.deadline
+    if deadline is not None and attempt_is_past_deadline(locked, now):
+        reason, now = Attempt.SubmitReason.DEADLINE, deadline
     quiz = locked.quiz
     earned = 0.0
     possible = 0.0

@@ -137,9 +137,7 @@ def bank_refresh(course_id: int) -> str:
     if not stale:
         return ""
     texts = [
-        question_embedding_text(
-            q.kind, q.current_version.stem, q.current_version.options, q.current_version.answer
-        )
+        question_embedding_text(q.kind, q.current.stem, q.current.options, q.current.answer)
         for q in stale
     ]
     try:

@@ -34,12 +34,13 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from ai.generation import evidence_sentences
 from courses.models import Course, Material
+from smartedu.db import current_schema, max_length
 from smartedu.metrics import generation_failure_count
 from tenants import quotas
 
@@ -88,7 +89,7 @@ def generation_job_create(
             {"difficulty": f"Difficulty is one of {', '.join(GenerationJob.Difficulty.values)}."}
         )
     topic = " ".join(str(topic or "").split())
-    topic_limit = GenerationJob._meta.get_field("topic").max_length
+    topic_limit = max_length(GenerationJob, "topic")
     if len(topic) > topic_limit:
         raise ValidationError({"topic": f"The topic can be at most {topic_limit} characters."})
     objectives = clean_objectives(objectives)
@@ -247,7 +248,7 @@ def generation_job_fail(job_id: int, *, reason: str, report: Report) -> None:
             job.count - job.created_count,
             month=quotas.month_start(job.created_at),
         )
-    generation_failure_count(connection.schema_name)
+    generation_failure_count(current_schema())
     report({"state": "failed", "error": reason, "created": job.created_count})
 
 

@@ -11,6 +11,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from smartedu.db import current_schema
+
 from ..attempts.errors import AttemptRefused
 from ..attempts.rules import response_clean
 from ..grading import grade
@@ -115,7 +117,7 @@ def live_answer(
         student_id=participant.student_id,
         course_id=session.quiz.course_id,
     )
-    schema = connection.schema_name
+    schema = current_schema()
     transaction.on_commit(lambda: answer_after_commit(schema, taken, sender=sender), robust=True)
     return taken
 

@@ -6,12 +6,12 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from courses.selectors import can_manage_course
+from smartedu.db import current_schema
 
 from ..attempts.display import citation_for, correct_answer
 from ..attempts.rules import CHOICE_KINDS, is_course_student
@@ -66,7 +66,7 @@ def live_round_cached(session_id: int, position: int) -> LiveRound | None:
     """The session's round at ``position`` with its pinned version, question and session (for
     its settings), or None if it has not opened. Cached per process: a round never changes
     what it pinned, so answers from a whole class cost no extra reads."""
-    key = (connection.schema_name, session_id, position)
+    key = (current_schema(), session_id, position)
     found: LiveRound | None = _rounds.get(key)
     if found is not None:
         return found

@@ -8,11 +8,12 @@ import secrets
 from collections.abc import Iterable
 from functools import partial
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from courses.selectors import can_manage_course
+from smartedu.db import current_schema
 
 from ..attempts.services import _pin_current_versions
 from ..models import LiveParticipant, LiveRound, LiveSession, Quiz, QuizItem
@@ -127,7 +128,7 @@ def live_join(session: LiveSession, student: User) -> tuple[LiveParticipant, boo
             if existing is not None:
                 return existing, False
             continue
-        transaction.on_commit(partial(broadcast_joined, connection.schema_name, session.pk))
+        transaction.on_commit(partial(broadcast_joined, current_schema(), session.pk))
         return participant, True
     raise LiveRefused("busy", "Joining failed; try again.")
 
@@ -220,7 +221,7 @@ def live_round_open_next(session_id: int, *, by: User, now: dt.datetime | None =
     session.state = LiveSession.State.QUESTION
     session.position = live_round.position
     session.save(update_fields=["state", "position"])
-    schema = connection.schema_name
+    schema = current_schema()
     transaction.on_commit(lambda: broadcast_question(schema, session.pk, live_round.pk))
     return live_round
 
@@ -268,7 +269,7 @@ def live_round_close(
     LiveRound.objects.filter(pk=live_round.pk).update(closed_at=now)
     session.state = LiveSession.State.REVEAL
     session.save(update_fields=["state"])
-    schema = connection.schema_name
+    schema = current_schema()
     transaction.on_commit(lambda: broadcast_reveal(schema, session.pk, live_round.pk))
     return True
 
@@ -287,6 +288,6 @@ def live_session_end(session_id: int, *, by: User, now: dt.datetime | None = Non
     session.state = LiveSession.State.FINISHED
     session.ended_at = now
     session.save(update_fields=["state", "ended_at"])
-    schema = connection.schema_name
+    schema = current_schema()
     transaction.on_commit(lambda: broadcast_end(schema, session.pk))
     return True

@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 
+from ..attempts.payloads import CitationPayload
+
 # Values JSON takes as they are: the common case, checked first.
 _SCALARS = (str, int, float, type(None))
 
@@ -37,7 +39,8 @@ def plain(value: Any) -> Any:
         return [plain(item) for item in value]
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
-    layout = _layout(type(value))
+    cls: type = type(value)
+    layout = _layout(cls)
     if layout is None:
         return value
     names, omit = layout
@@ -167,7 +170,7 @@ class RoundResults:
     options: list[ResultOption]  # choice questions only
     correct_answer: dict[str, Any]
     explanation_html: str
-    source: dict[str, Any] | None
+    source: CitationPayload | None
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ gets on every (re)connect, and the reveal and the end that go out to every page.
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from django.db import connection
 from django.utils import timezone
+
+from smartedu.db import current_schema
 
 from ..models import LiveAnswer, LiveParticipant, LiveRound, LiveSession
 from .payloads import EndedFrame, RevealFrame, Role, StateFrame
@@ -33,7 +34,7 @@ def _reveal_body(
     session: LiveSession, live_round: LiveRound, standings: list[Standing] | None = None
 ) -> RevealFrame:
     """The reveal every page gets (cached per process: a closed round's results are final)."""
-    key = (connection.schema_name, live_round.pk)
+    key = (current_schema(), live_round.pk)
     cached: RevealFrame | None = reveals_cache.get(key)
     if cached is not None:
         return cached

@@ -97,8 +97,17 @@ class Question(models.Model):
         ]
 
     def __str__(self) -> str:
-        stem = self.current_version.stem if self.current_version_id else ""
+        stem = self.current_version.stem if self.current_version is not None else ""
         return f"question {self.pk}: {stem[:40]}"
+
+    @property
+    def current(self) -> "QuestionVersion":
+        """The version in force. Every question has one from its creation on
+        (quizzes.services.question_create); only a half-made question has none."""
+        version = self.current_version
+        if version is None:
+            raise QuestionVersion.DoesNotExist(f"Question {self.pk} has no current version.")
+        return version
 
 
 class QuestionVersion(models.Model):

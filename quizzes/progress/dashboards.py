@@ -3,6 +3,7 @@ class grid, the school overview. Each reads a fixed number of queries, whatever 
 
 import datetime as dt
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,7 +146,7 @@ class SchoolOverview:
     courses: list[CourseFigures]
     # (date, submitted attempts) for each of the last 30 days, oldest first, today last.
     attempts_per_day: list[tuple[dt.date, int]]
-    live_sessions: list[LiveSession]
+    live_sessions: Sequence[LiveSession]  # each with its participant_count
 
     @property
     def attempts_30_days(self) -> int:

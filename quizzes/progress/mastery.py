@@ -31,6 +31,8 @@ def latest_graded_answers(student_id: int, course_id: int) -> dict[int, tuple[fl
         participant__student_id=student_id, round__session__quiz__course_id=course_id
     ).values_list("round__question_id", "answered_at", "round__points", "score")
     for question_id, answered_at, points, score in [*rows, *live]:
+        if answered_at is None or score is None:
+            continue  # ungraded: final_attempt_answers already leaves these out
         seen = latest.get(question_id)
         if seen is None or answered_at > seen[0]:
             latest[question_id] = (answered_at, float(points), float(score))

@@ -8,6 +8,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 
+from smartedu.db import current_schema
 from smartedu.progress import progress_publish
 
 from ..models import Attempt, Mastery, Question
@@ -46,7 +47,7 @@ def _redis() -> Any:
 
 
 def _pending_key(student_id: int, course_id: int) -> str:
-    return f"{connection.schema_name}:progress-pending:{student_id}:{course_id}"
+    return f"{current_schema()}:progress-pending:{student_id}:{course_id}"
 
 
 def progress_changed(
@@ -93,7 +94,7 @@ def mastery_refresh(student_id: int, course_id: int) -> list[Mastery]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))",
-            [f"mastery:{connection.schema_name}:{student_id}:{course_id}"],
+            [f"mastery:{current_schema()}:{student_id}:{course_id}"],
         )
     answers = latest_graded_answers(student_id, course_id)
     tags = Question.objects.filter(pk__in=answers).values_list("pk", "topic", "objective")

@@ -5,16 +5,20 @@ Versioning: a question's wording and key live in QuestionVersion rows. ``questio
 rewrites the current version while no attempt has shown it, and creates a new version once one
 has (the attempt keeps the version it saw)."""
 
+from typing import Any, TypedDict
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
 from courses.models import Course
+from smartedu.db import max_length
 
 from ..content import question_content_clean
 from ..models import (
     AttemptQuestion,
     Difficulty,
+    GenerationJob,
     LiveRound,
     Question,
     QuestionVersion,
@@ -24,12 +28,22 @@ from ..models import (
 TAG_FIELDS = ("topic", "objective", "difficulty")
 
 
-def _clean_tags(tags: dict) -> dict:
+class QuestionSource(TypedDict, total=False):
+    """Where a question came from: the passage that supports its key, and the quote from it."""
+
+    chunk_id: int | None
+    material_id: int | None
+    page: int | None
+    section: str
+    quote: str
+
+
+def _clean_tags(tags: dict[str, object]) -> dict[str, str]:
     unknown = sorted(set(tags) - set(TAG_FIELDS))
     if unknown:
         # A misspelt field silently ignored would look to the caller like a saved edit.
         raise ValidationError({name: "Not a field of a question." for name in unknown})
-    cleaned = {}
+    cleaned: dict[str, str] = {}
     for name in TAG_FIELDS:
         if name not in tags:
             continue
@@ -40,7 +54,7 @@ def _clean_tags(tags: dict) -> dict:
                     {"difficulty": f"Difficulty is one of {', '.join(Difficulty.values)}."}
                 )
         else:
-            limit = Question._meta.get_field(name).max_length
+            limit = max_length(Question, name)
             if len(value) > limit:
                 raise ValidationError({name: f"At most {limit} characters."})
         cleaned[name] = value
@@ -53,18 +67,18 @@ def question_create(
     course: Course,
     kind: str,
     stem: str,
-    options=None,
-    answer=None,
+    options: list[dict[str, Any]] | None = None,
+    answer: dict[str, Any] | None = None,
     explanation: str = "",
     created_by: User | None = None,
     status: str = Question.Status.DRAFT,
     origin: str = Question.Origin.MANUAL,
-    source: dict | None = None,
-    generation_job=None,
+    source: QuestionSource | None = None,
+    generation_job: GenerationJob | None = None,
     generator: str = "",
     embedding: list[float] | None = None,
     embedding_model: str = "",
-    **tags,
+    **tags: object,
 ) -> Question:
     """Add a question to ``course``'s bank with its first version. ``source`` carries where it
     came from: ``{"chunk_id", "material_id", "page", "section", "quote"}``. Content is cleaned
@@ -112,18 +126,18 @@ def question_update(
     question: Question,
     *,
     edited_by: User | None = None,
-    stem=None,
-    options=None,
-    answer=None,
-    explanation=None,
+    stem: str | None = None,
+    options: list[dict[str, Any]] | None = None,
+    answer: dict[str, Any] | None = None,
+    explanation: str | None = None,
     kind: str | None = None,
-    **tags,
+    **tags: object,
 ) -> Question:
     """Change a question's content and/or tags. Content not given stays as it is. Returns the
     question with ``current_version`` pointing at the version now in force."""
     question = Question.objects.select_for_update().get(pk=question.pk)
-    current = question.current_version
-    tags = _clean_tags(tags)
+    current = question.current
+    cleaned_tags = _clean_tags(tags)
     content_given = any(v is not None for v in (stem, options, answer, explanation, kind))
     if content_given:
         new_kind = kind or question.kind
@@ -167,7 +181,7 @@ def question_update(
             # for duplicates (quizzes.generation.apply).
             question.embedding = None
             question.embedding_model = ""
-    for name, value in tags.items():
+    for name, value in cleaned_tags.items():
         setattr(question, name, value)
     question.save()
     return question

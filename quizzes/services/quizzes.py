@@ -1,6 +1,9 @@
 """Writes on quizzes: their settings, their questions and order, publishing."""
 
 import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,12 +36,12 @@ ATTEMPTS_MAX = 100
 LATE_MAX_MINUTES = 30 * 24 * 60
 
 
-def _clean_quiz_settings(values: dict, *, current: Quiz | None = None) -> dict:
+def _clean_quiz_settings(values: dict[str, Any], *, current: Quiz | None = None) -> dict[str, Any]:
     unknown = set(values) - set(QUIZ_SETTING_FIELDS)
     if unknown:
         raise ValidationError({name: "Unknown quiz setting." for name in sorted(unknown)})
     cleaned = dict(values)
-    errors = {}
+    errors: dict[str, str] = {}
     if "title" in cleaned:
         cleaned["title"] = " ".join(str(cleaned["title"] or "").split())
         if not cleaned["title"]:
@@ -84,28 +87,35 @@ def _clean_quiz_settings(values: dict, *, current: Quiz | None = None) -> dict:
     opens = cleaned.get("opens_at", current.opens_at if current else None)
     closes = cleaned.get("closes_at", current.closes_at if current else None)
     # Every mistake at once: the date order is checked along with the rest when both are dates.
-    dates = isinstance(opens, dt.datetime) and isinstance(closes, dt.datetime)
-    if dates and "opens_at" not in errors and "closes_at" not in errors and closes <= opens:
+    if (
+        isinstance(opens, dt.datetime)
+        and isinstance(closes, dt.datetime)
+        and "opens_at" not in errors
+        and "closes_at" not in errors
+        and closes <= opens
+    ):
         errors["closes_at"] = "The quiz must close after it opens."
     if errors:
         raise ValidationError(errors)
     return cleaned
 
 
-def _question_ids(question_ids) -> list[int]:
+def _question_ids(question_ids: Iterable[int | str]) -> list[int]:
     try:
         return [int(i) for i in question_ids]
     except (TypeError, ValueError):
         raise ValidationError({"questions": "Question ids are whole numbers."}) from None
 
 
-def quiz_create(*, course: Course, title: str, created_by: User | None = None, **settings) -> Quiz:
+def quiz_create(
+    *, course: Course, title: str, created_by: User | None = None, **settings: Any
+) -> Quiz:
     """A draft quiz in ``course`` with these settings (see QUIZ_SETTING_FIELDS)."""
     cleaned = _clean_quiz_settings({"title": title, **settings})
     return Quiz.objects.create(course=course, created_by=created_by, **cleaned)
 
 
-def quiz_update(quiz: Quiz, **settings) -> Quiz:
+def quiz_update(quiz: Quiz, **settings: Any) -> Quiz:
     """Change a quiz's title, description or settings. Settings apply to attempts started from
     now on; attempts already started keep the questions they were shown."""
     cleaned = _clean_quiz_settings(settings, current=quiz)
@@ -116,7 +126,9 @@ def quiz_update(quiz: Quiz, **settings) -> Quiz:
 
 
 @transaction.atomic
-def quiz_questions_add(quiz: Quiz, question_ids: list[int], *, points=1) -> list[QuizItem]:
+def quiz_questions_add(
+    quiz: Quiz, question_ids: list[int], *, points: Decimal | int = 1
+) -> list[QuizItem]:
     """Append these questions of the quiz's course to it, in the order given. A draft is
     accepted as it is added; a rejected question, one of another course or one already in the
     quiz is refused with the reason (nothing is added then)."""

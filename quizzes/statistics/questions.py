@@ -225,14 +225,14 @@ class _Answer:
     question_id: int
     version_id: int
     points: float
-    score: float | None
+    score: float  # 0 when not answered
     response: dict | None
     answered: bool
 
 
 def _submitted_rows(attempts: QuerySet[Attempt]) -> list[_Answer]:
     return [
-        _Answer(a, q, v, float(p), s, r, at is not None and s is not None)
+        _Answer(a, q, v, float(p), s or 0.0, r, at is not None and s is not None)
         for a, q, v, p, s, r, at in AttemptQuestion.objects.filter(
             attempt__in=attempts.filter(state=Attempt.State.SUBMITTED)
         ).values_list(
@@ -249,10 +249,10 @@ def _typed_answer(kind: str, response: dict) -> tuple[str, str] | None:
             text = str(response.get("value") or "").strip()
             return (f"text:{text}", text) if text else None
         return f"number:{number!r}", f"{number:g}"
-    text = response.get("text")
-    if not isinstance(text, str) or not text.strip():
+    typed = response.get("text")
+    if not isinstance(typed, str) or not typed.strip():
         return None
-    return normalize_answer(text), " ".join(text.split())
+    return normalize_answer(typed), " ".join(typed.split())
 
 
 def _analyse(
@@ -279,7 +279,8 @@ def _analyse(
         stats.answered = n = len(given)
         if n:
             stats.facility = statistics.fmean(a.score for a in given)
-            item, rest = [], []
+            item: list[float] = []
+            rest: list[float] = []
             for a in given:
                 rest_possible = possible[a.attempt_id] - a.points
                 if rest_possible <= 0:

@@ -14,7 +14,9 @@ class ErrorDetailSerializer(serializers.Serializer):
         )
     )
     message = serializers.CharField(help_text="One sentence for a person to read.")
-    fields = serializers.DictField(
+    # The metaclass takes declared fields off the class, so this never hides Serializer.fields;
+    # the stubs cannot know that.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.JSONField(),
         required=False,
         help_text="Only for validation_error: the messages per input field.",

@@ -9,6 +9,7 @@ import math
 import random
 import re
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..checks import NUMBER_WORDS, content_words, fold
@@ -61,6 +62,8 @@ class Distractors:
     ranking of wrong answers. Expects ``self._embed`` (texts → unit vectors, or None for the
     configured embedder)."""
 
+    _embed: Callable[[list[str]], list[list[float]]] | None
+
     # --- preparation ---------------------------------------------------------------------------
 
     def _prepare(self, spec: GenerationSpec, order: list[Passage], rng: random.Random) -> _Run:
@@ -98,6 +101,7 @@ class Distractors:
         )
 
     def _vectors(self, texts: list[str]) -> dict[str, tuple[float, ...]]:
+        embed: Callable[[list[str]], list[list[float]]]
         if self._embed is None:
             from ai.embeddings import embedder
 
@@ -145,11 +149,11 @@ class Distractors:
             return []
         vectors = self._vectors([key, *candidates])
         anchor = vectors[key]
-        ranked = sorted(
+        scored = sorted(
             ((sum(a * b for a, b in zip(anchor, vectors[t], strict=True)), t) for t in candidates),
             key=lambda item: (-item[0], item[1]),
         )
-        ranked = [term for similarity, term in ranked if similarity < TOO_CLOSE]
+        ranked = [term for similarity, term in scored if similarity < TOO_CLOSE]
         if difficulty == "hard":
             window = ranked[:count]
         elif difficulty == "easy":

@@ -285,7 +285,7 @@ class Questions(Distractors):
         if not others:
             return None
         true_sentences = [first, others[0]]
-        falses = []
+        falses: list[tuple[str, str]] = []
         for sentence in others[1:] + true_sentences:
             if len(falses) == 2:
                 break

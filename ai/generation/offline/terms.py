@@ -199,7 +199,8 @@ _DETERMINERS = frozenset("the a an its their this these those his her our your".
 def _runs(sentence: str, verbs: set[str]) -> list[str]:
     """Candidate terms of a sentence: runs of one to three words between stop words, verbs,
     punctuation and numbers."""
-    runs, current = [], []
+    runs: list[str] = []
+    current: list[str] = []
 
     def close():
         if 1 <= len(current) <= 3 and (len(current) == 1 or min(map(len, current)) > 1):

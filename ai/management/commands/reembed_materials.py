@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -33,7 +35,7 @@ class Command(BaseCommand):
             with schema_context(schema_name), transaction.atomic():
                 ids = materials_reembed(model_name=model)
                 for material_id in ids:
-                    transaction.on_commit(lambda pk=material_id: embed_material.delay(pk))
+                    transaction.on_commit(partial(embed_material.delay, material_id))
             total += len(ids)
             self.stdout.write(f"{schema_name}: {len(ids)} materials queued for {model}")
         self.stdout.write(self.style.SUCCESS(f"{total} materials queued for re-embedding."))

@@ -110,6 +110,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(folder))
 
 
+@pytest.hookimpl(trylast=True)  # after xdist's own hook has given grouped items their suffix
+def pytest_collection_finish(session):
+    # pytest-xdist puts a group on one worker by suffixing the items' ids with "@<group>"; a
+    # pytest that ignores the suffix (9.2 with xdist 3.8) would run deploy/ and bench/ on both
+    # workers at once, two standbys and two bench runs racing each other. Refuse rather than flake.
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            raise pytest.UsageError(
+                "pytest-xdist could not group the serial tests (install the pytest version "
+                "pyproject.toml pins)"
+            )
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database plus the public tenant, the template and schools A and B, committed."""

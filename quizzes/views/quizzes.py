@@ -149,15 +149,26 @@ def quiz_detail(request, course_id: int, quiz_id: int):
     )
 
 
-def _items_response(request, course: Course, quiz: Quiz, *, error: str = ""):
+def _items_response(
+    request, course: Course, quiz: Quiz, *, error: str = "", focus: tuple[int, str] | None = None
+):
+    """The quiz's list of questions; for a swap, ``focus`` (question id, "up" | "down" |
+    "remove") names the control that gets ``autofocus``, so a keyboard user stays where they
+    were instead of being dropped at the top of the page when the list is replaced."""
     if not is_htmx(request):
         if error:
             messages.error(request, error)
         return redirect("quizzes:quiz", course_id=course.pk, quiz_id=quiz.pk)
+    focus_question, focus_action = focus or (None, "")
     return render(
         request,
         "quizzes/_quiz_items.html",
-        {**_quiz_context(request, course, quiz), "items_error": error},
+        {
+            **_quiz_context(request, course, quiz),
+            "items_error": error,
+            "focus_question": focus_question,
+            "focus_action": focus_action,
+        },
     )
 
 
@@ -175,7 +186,13 @@ def quiz_item_move(request, course_id: int, quiz_id: int, question_id: int):
     if 0 <= other < len(order):
         order[index], order[other] = order[other], order[index]
         services.quiz_questions_reorder(quiz, order)
-    return _items_response(request, course, quiz)
+        index = other
+    # Focus stays on the moved question: on the same arrow, or on the other one once it has
+    # reached the end of the list (a disabled button cannot hold focus).
+    direction = "up" if index == len(order) - 1 else "down" if index == 0 else None
+    direction = direction or ("up" if request.POST.get("direction") == "up" else "down")
+    focus = (question_id, direction) if len(order) > 1 else None
+    return _items_response(request, course, quiz, focus=focus)
 
 
 @login_required
@@ -183,13 +200,18 @@ def quiz_item_move(request, course_id: int, quiz_id: int, question_id: int):
 def quiz_item_remove(request, course_id: int, quiz_id: int, question_id: int):
     course = course_access(request.user, course_id, manage=True)
     quiz = quiz_access(request.user, quiz_id, course=course, manage=True)
+    order = [item.question_id for item in selectors.quiz_items(quiz)]
     try:
         services.quiz_question_remove(quiz, question_id)
     except ValidationError as exc:
         return _items_response(request, course, quiz, error=" ".join(exc.messages))
     if not is_htmx(request):
         messages.success(request, "The question was taken out of the quiz; it stays in the bank.")
-    return _items_response(request, course, quiz)
+    # Focus moves to the Remove button of the question that took its place (or the one before).
+    rest = [pk for pk in order if pk != question_id]
+    place = order.index(question_id) if question_id in order else 0
+    focus = (rest[min(place, len(rest) - 1)], "remove") if rest else None
+    return _items_response(request, course, quiz, focus=focus)
 
 
 @login_required

@@ -28,7 +28,7 @@ CHANGERS_ONLY = "Only the course's teachers and the school's admins can change i
 @login_required
 def home(request):
     user = request.user
-    context = {}
+    context: dict[str, object] = {}
     if user.role == User.Role.ADMIN:
         context.update(
             people_counts=account_selectors.user_count_by_role(),

@@ -74,23 +74,23 @@ def accommodation_set(
 
 
 def course_students_with_accommodations(course: Course) -> list[User]:
-    """The course's students by name, each with ``accommodation`` (or None) loaded."""
+    """The course's students by name, each with ``accommodation`` (or its absence) loaded:
+    ``accommodation_or_none`` reads it without a query."""
     students = (
         User.objects.filter(enrollments__course=course, enrollments__role=Enrollment.Role.STUDENT)
         .select_related("accommodation__updated_by")
         .order_by("last_name", "first_name", "username")
     )
-    result = list(students)
-    for student in result:
-        # A reverse one-to-one that is missing raises; the page wants None.
-        accommodation: Accommodation | None
-        try:
-            accommodation = student.accommodation
-        except Accommodation.DoesNotExist:
-            accommodation = None
-        # An attribute of these rows only (User declares no such field): set in the instance.
-        vars(student)["accommodation_or_none"] = accommodation
-    return result
+    return list(students)
+
+
+def accommodation_or_none(student: User) -> Accommodation | None:
+    """``student``'s accommodation, or None where they have none."""
+    # A reverse one-to-one that is missing raises; the page wants None.
+    try:
+        return student.accommodation
+    except Accommodation.DoesNotExist:
+        return None
 
 
 def course_student_get(course: Course, student_id) -> User | None:

@@ -107,20 +107,25 @@ def material_list(request, course_id: int):
     course = course_access(request.user, course_id, manage=posted, denied=UPLOADERS_ONLY)
     # Whoever got a post through may manage the course; others are asked.
     can_manage = posted or course_selectors.can_manage_course(request.user, course)
-    form, results, status = None, [], 200
+    form: MaterialUploadForm | None = None
+    results: list[UploadResult] = []
+    errors: list[str] = []  # the form's own, for a post it refused
+    status = 200
     if can_manage:
         form = MaterialUploadForm(request.POST, request.FILES) if posted else MaterialUploadForm()
     if posted:
+        assert form is not None  # whoever got a post through manages the course
         if form.is_valid():
             results = _upload(request, course, form.cleaned_data["files"])
             if all(result.outcome == "rejected" for result in results):
                 status = 400
             form = MaterialUploadForm()
         else:
+            # ErrorList yields its messages as strings; its stub says ValidationErrors too.
+            errors = [str(message) for message in form.errors.get("files", [])]
             status = 400
     context = {**_material_context(request, course, can_manage), "form": form, "results": results}
     if posted and _wants_json(request):
-        errors = form.errors.get("files", []) if form.is_bound else []
         return JsonResponse(
             {
                 "results": [
@@ -132,7 +137,7 @@ def material_list(request, course_id: int):
                     }
                     for r in results
                 ],
-                "errors": list(errors),
+                "errors": errors,
                 "report_html": render_to_string("ai/_upload_report.html", context, request),
                 "table_html": render_to_string("ai/_material_table.html", context, request),
             },

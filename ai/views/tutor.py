@@ -54,12 +54,10 @@ def _material_url(course: Course, citation: dict) -> str:
     return f"{url}?chunk={citation['chunk_id']}#chunk-{citation['chunk_id']}"
 
 
-def _with_links(course: Course, turn: TutorTurn) -> TutorTurn:
+def _link_citations(course: Course, turn: TutorTurn) -> None:
     for citation in turn.citations or []:
         if citation.get("material_id") and citation.get("chunk_id"):
             citation["href"] = _material_url(course, citation)
-    turn.parts = _answer_parts(turn)
-    return turn
 
 
 def _queue_answer(turn_id: int) -> None:
@@ -93,10 +91,11 @@ def tutor(request, course_id: int):
             _queue_answer(turn.pk)
             messages.success(request, "Your question was sent; the answer appears below.")
             return redirect("ai:tutor", course_id=course.pk)
-    turns = [
-        _with_links(course, turn)
-        for turn in selectors.tutor_turn_list(course, asked_by=request.user)[:HISTORY_LENGTH]
-    ]
+    # Each turn with its answer's parts (ai/_turn.html).
+    turns: list[tuple[TutorTurn, list[dict]]] = []
+    for turn in selectors.tutor_turn_list(course, asked_by=request.user)[:HISTORY_LENGTH]:
+        _link_citations(course, turn)
+        turns.append((turn, _answer_parts(turn)))
     return render(
         request,
         "ai/tutor.html",
@@ -151,7 +150,7 @@ def tutor_trace(request, course_id: int, turn_id: int):
     turn = selectors.tutor_turn_get(course, turn_id)
     if turn is None:
         raise NotFound("No such tutor question in this course.")
-    _with_links(course, turn)
+    _link_citations(course, turn)
     cited = {c.get("chunk_id"): c.get("n") for c in turn.citations or []}
     retrieved = []
     for rank, hit in enumerate(turn.retrieved or [], start=1):

@@ -151,10 +151,7 @@ def material_upload_all(
                         )
                     )
                 except MaterialRejected as exc:
-                    # MaterialRejected (courses.sniffing.rejection) does not declare filename yet.
-                    exc.filename = os.path.basename(  # type: ignore[attr-defined]
-                        getattr(upload, "name", "") or "upload"
-                    )
+                    exc.filename = os.path.basename(getattr(upload, "name", "") or "upload")
                     raise
     except MaterialRejected:
         # The rows rolled back with the transaction; the bytes were written before it.

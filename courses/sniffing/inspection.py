@@ -38,6 +38,7 @@ def material_inspect(path: str, filename: str) -> Inspection:
     with open(path, "rb") as handle:
         head = handle.read(HEAD)
 
+    pages: int | None  # only PDFs and Office files have pages to count
     if b"%PDF-" in head[:1024]:
         kind, pages = "pdf", inspect_pdf(path, size)
     elif head.startswith((b"PK\x03\x04", b"PK\x05\x06")):

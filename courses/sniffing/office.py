@@ -2,6 +2,7 @@
 
 import re
 import zipfile
+from typing import NoReturn
 
 from django.conf import settings
 
@@ -112,7 +113,7 @@ def _zip_content_types(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
 # --- legacy Office and other binaries ---------------------------------------------------------
 
 
-def reject_legacy_office(path: str) -> None:
+def reject_legacy_office(path: str) -> NoReturn:
     # A password-protected .docx/.pptx is an OLE2 container holding an "EncryptedPackage".
     marker = "EncryptedPackage".encode("utf-16-le")
     tail = b""

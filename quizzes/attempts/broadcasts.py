@@ -7,6 +7,7 @@ from smartedu.progress import group_send_quietly
 from ..models import Attempt, AttemptQuestion
 from ..progress.services import progress_changed
 from .groups import attempt_group
+from .payloads import AnswerSavedEvent
 from .rules import answer_locks
 
 
@@ -16,18 +17,15 @@ def answer_saved_broadcast(
     """After an answer commits: the attempt's other pages hear it, and a final answer moves
     mastery."""
     assert attempt_question.answered_at is not None  # the answer that committed set it
+    event: AnswerSavedEvent = {
+        "type": "saved",
+        "position": attempt_question.position,
+        "response": attempt_question.response,
+        "saved_at": attempt_question.answered_at.isoformat(),
+    }
     group_send_quietly(
         attempt_group(current_schema(), attempt.pk),
-        {
-            "type": "attempt.event",
-            "sender": sender,
-            "event": {
-                "type": "saved",
-                "position": attempt_question.position,
-                "response": attempt_question.response,
-                "saved_at": attempt_question.answered_at.isoformat(),
-            },
-        },
+        {"type": "attempt.event", "sender": sender, "event": event},
     )
     if answer_locks(attempt.quiz):
         # Only a final answer moves mastery; one that can still change waits for the submit

@@ -85,6 +85,16 @@ class AttemptStatePayload(TypedDict):
     result: NotRequired[AttemptResultPayload]
 
 
+class AnswerSavedEvent(TypedDict):
+    """What an attempt's other open pages hear when one of its answers commits
+    (``.broadcasts``); their consumers pass it on as a ``saved`` frame."""
+
+    type: Literal["saved"]
+    position: int
+    response: dict[str, Any] | None
+    saved_at: str
+
+
 # --- the attempt socket's messages ---------------------------------------------------------
 # The consumer sends exactly these; smartedu.payloads.Frame's docs page is generated from them.
 

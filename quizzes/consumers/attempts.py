@@ -11,7 +11,9 @@ The protocol is documented in the manual (docs/websockets.md, "Taking a quiz")."
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from functools import cached_property
+from typing import cast
 
 from django.utils import timezone
 
@@ -30,6 +32,7 @@ from ..attempts.errors import AttemptRefused
 from ..attempts.groups import attempt_group
 from ..attempts.payloads import (
     OMITTED,
+    AnswerSavedEvent,
     AttemptFrame,
     ErrorFrame,
     PongFrame,
@@ -118,13 +121,14 @@ class AttemptConsumer(GuardedJsonConsumer):
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
-        handler = {
+        handlers: dict[str | None, Callable[[dict], Awaitable[None]]] = {
             "ping": self.on_ping,
             "open": self.on_open,
             "start": self.on_start,
             "answer": self.on_answer,
             "submit": self.on_submit,
-        }.get(kind)
+        }
+        handler = handlers.get(kind)
         if handler is None:
             return await self._error(
                 "bad_message",
@@ -307,6 +311,7 @@ class AttemptConsumer(GuardedJsonConsumer):
     def _saved_frame(
         self, question: AttemptQuestion, saved_at, *, ref=None, feedback=OMITTED
     ) -> SavedFrame:
+        assert self.attempt is not None  # answers are saved only to the attempt held here
         return SavedFrame(
             ref=ref,
             attempt=self.attempt.pk,
@@ -324,7 +329,8 @@ class AttemptConsumer(GuardedJsonConsumer):
             return
         payload = event.get("event") or {}
         if payload.get("type") == "saved":
-            await self._saved_elsewhere(payload)
+            # The channel layer hands it over untyped; answer_saved_broadcast built it as one.
+            await self._saved_elsewhere(self.attempt, cast(AnswerSavedEvent, payload))
         elif payload.get("type") == "submitted" and not self.announced:
             self.announced = True
             self._cancel_timer()
@@ -334,17 +340,17 @@ class AttemptConsumer(GuardedJsonConsumer):
                 self.questions = {q.position: q for q in questions}
             await self._send(SubmittedFrame(reason=state["result"]["submit_reason"], state=state))
 
-    async def _saved_elsewhere(self, payload: dict) -> None:
+    async def _saved_elsewhere(self, attempt: Attempt, payload: AnswerSavedEvent) -> None:
         """Mirror another page's saved answer in memory (grading is pure: no database) and
         pass it on, with its feedback when the quiz shows feedback at once."""
-        question = self.questions.get(payload.get("position"))
+        question = self.questions.get(payload["position"])
         if question is None or self.announced:
             return
         saved_at = dt.datetime.fromisoformat(payload["saved_at"])
-        question.response = payload.get("response")
+        question.response = payload["response"]
         question.score = grade(question.question.kind, question.version, question.response)
         question.answered_at = saved_at
-        feedback = feedback_for(question) if answer_locks(self.attempt.quiz) else OMITTED
+        feedback = feedback_for(question) if answer_locks(attempt.quiz) else OMITTED
         await self._send(self._saved_frame(question, saved_at, feedback=feedback))
 
 

@@ -99,11 +99,12 @@ class _Room:
     per-socket cost of an event is then the socket's own send, not a channel-layer delivery
     (a buffer, a wake-up and a dispatch) for each of a thousand sockets."""
 
-    def __init__(self, group: str):
+    def __init__(self, group: str, layer) -> None:
         self.group = group
         self.members: set = set()
         self.ready = asyncio.Event()
-        self.task: asyncio.Future | None = None
+        # Scheduled, not started: it runs once the opener awaits.
+        self.task: asyncio.Future[None] = asyncio.ensure_future(self.run(layer))
 
     async def run(self, layer) -> None:
         try:
@@ -137,8 +138,7 @@ async def _room_join(layer, group: str, consumer) -> None:
     once the room listens, so no broadcast after this is missed."""
     room = _rooms.get(group)
     if room is None:
-        room = _rooms[group] = _Room(group)
-        room.task = asyncio.ensure_future(room.run(layer))
+        room = _rooms[group] = _Room(group, layer)
     room.members.add(consumer)
     await room.ready.wait()
 

@@ -28,6 +28,7 @@ from smartedu.errors import Forbidden, NotFound
 from .. import accommodations as accommodation_service
 from ..access import quiz_access
 from ..attempts.display import attempt_state, feedback_for
+from ..attempts.payloads import FeedbackPayload, QuestionPayload
 from ..attempts.rules import (
     CHOICE_KINDS,
     accommodation_for,
@@ -38,9 +39,9 @@ from ..attempts.rules import (
 from ..attempts.selectors import attempt_get_for, attempt_questions
 from ..attempts.services import attempt_expire_if_due
 from ..forms import AccommodationForm, add_service_errors
-from ..models import Attempt, Question, Quiz
+from ..models import Attempt, AttemptQuestion, Question, Quiz
 
-KIND_HINTS = {
+KIND_HINTS: dict[str, str] = {
     Question.Kind.SINGLE: "Choose one answer.",
     Question.Kind.TRUE_FALSE: "True or false?",
     Question.Kind.MULTIPLE: "Choose every answer that applies.",
@@ -189,18 +190,20 @@ def _number(value) -> str:
     return str(int(number)) if number.is_integer() else str(number)
 
 
-def _review_item(aq, item: dict, feedback: dict | None) -> dict:
+def _review_item(
+    aq: AttemptQuestion, item: QuestionPayload, feedback: FeedbackPayload | None
+) -> dict:
     """One question of the review: what was asked, what the student answered and, where
     ``feedback`` is given, whether it was right, the key, the explanation and the source."""
     kind = aq.question.kind
     response = aq.response or {}
-    chosen = set()
+    chosen: set[str] = set()
     if "option" in response:
         chosen = {response["option"]}
     elif "options" in response:
         chosen = set(response["options"])
-    correct_ids = set()
-    option_feedback = {}
+    correct_ids: set[str] = set()
+    option_feedback: dict[str, str] = {}
     if feedback:
         correct_ids = set(feedback["correct_answer"].get("options", []))
         option_feedback = {o["id"]: o["feedback_html"] for o in feedback["option_feedback"]}
@@ -366,7 +369,8 @@ def accommodations(request, course_id: int):
         initial = {"extra_time_percent": 0, "extra_attempts": 0, "note": ""}
         if chosen is not None:
             initial["student"] = chosen.pk
-            current = next(s for s in students if s.pk == chosen.pk).accommodation_or_none
+            listed = next(s for s in students if s.pk == chosen.pk)
+            current = accommodation_service.accommodation_or_none(listed)
             if current is not None:
                 initial.update(
                     extra_time_percent=current.extra_time_percent,
@@ -374,16 +378,16 @@ def accommodations(request, course_id: int):
                     note=current.note,
                 )
         form = AccommodationForm(initial=initial, students=students)
-    rows = [
-        {
-            "student": student,
-            "accommodation": student.accommodation_or_none,
-            "updated": when(student.accommodation_or_none.updated_at)
-            if student.accommodation_or_none
-            else "",
-        }
-        for student in students
-    ]
+    rows = []
+    for student in students:
+        accommodation = accommodation_service.accommodation_or_none(student)
+        rows.append(
+            {
+                "student": student,
+                "accommodation": accommodation,
+                "updated": when(accommodation.updated_at) if accommodation else "",
+            }
+        )
     return render(
         request,
         "quizzes/accommodations.html",

@@ -81,6 +81,7 @@ def _cards(course: Course, questions, *, next_url: str) -> list[Card]:
     for job in GenerationJob.objects.filter(
         course=course, replaces_id__in=[q.pk for q in questions]
     ).order_by("created_at", "id"):
+        assert job.replaces_id is not None  # the filter leaves only regenerations
         jobs[job.replaces_id] = job  # the latest wins
     finished = [j.pk for j in jobs.values() if j.state == GenerationJob.State.DONE]
     made: dict[int, list[int]] = {}
@@ -219,20 +220,20 @@ def question_edit(request, course_id: int, question_id: int):
     next_url = back_url(request, bank_url(course))
     form = QuestionEditForm(question, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        before = question.current_version.number
+        before = question.current.number
         try:
             question = services.question_update(question, edited_by=request.user, **form.content())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            number = question.current_version.number
+            number = question.current.number
             flash = (
                 f"Saved as version {number}; attempts already made keep version {before}."
                 if number != before
                 else "Saved."
             )
             return _card_response(request, course, question, flash=flash)
-    shown = services.version_was_shown(question.current_version)
+    shown = services.version_was_shown(question.current)
     context = {
         "course": course,
         "card": _cards(course, [question], next_url=next_url)[0],
@@ -363,7 +364,9 @@ def questions_import(request, course_id: int):
         raise Http404("Importing is not available.")
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        # ErrorList yields its messages as strings; its stub says ValidationErrors too.
+        text = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, text)
         return redirect("quizzes:bank", course_id=course.pk)
     try:
         report = exchange.questions_import(

@@ -3,6 +3,8 @@ teachers and the school's admins (/courses/<id>/dashboard/), and the school over
 admins (/school/overview/). Each page follows its live topic over /ws/progress/ and fetches
 itself again for what a push cannot patch in place (static/quizzes/progress.js)."""
 
+from dataclasses import dataclass, replace
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -17,6 +19,7 @@ from smartedu.errors import NotFound
 from ..models import Quiz
 from ..progress import dashboards
 from ..progress.access import SCHOOL_OVERVIEW_KEY
+from ..progress.dashboards import CourseFigures, StudentRow
 from ..statistics.questions import course_question_statistics, question_statistics
 from ..statistics.scores import quiz_summaries, score_histogram
 
@@ -43,6 +46,24 @@ def _heat(percent) -> str:
     if percent is None:
         return "none"
     return str(min(9, int(float(percent) // 10)))
+
+
+@dataclass(kw_only=True)
+class _LabelledStudentRow(StudentRow):
+    """A class dashboard row with the words and widths its template shows."""
+
+    cells: list[tuple[str, str, str, str]]  # (topic, label, heat step, detail) per topic
+    bar: str
+    label: str
+    detail: str
+
+
+@dataclass(kw_only=True)
+class _LabelledCourseFigures(CourseFigures):
+    """A school overview row with its mastery bar and label."""
+
+    bar: str
+    label: str
 
 
 def _label_row(row: dict | None) -> None:
@@ -95,17 +116,7 @@ def _class_dashboard(request, course, quiz_id: int | None):
     else:
         selected = _latest_answered(quizzes, summaries)
     grid = dashboards.class_grid(course)
-    for row in grid.students:
-        row.cells = []
-        for topic in grid.topics:
-            m = row.topics.get(topic)
-            percent = m.percent if m else None
-            detail = _detail(m.earned, m.possible, m.questions_answered) if m else "no answers"
-            row.cells.append((topic, _pct(percent), _heat(percent), detail))
-        o = row.overall
-        row.bar = _bar(o.percent if o else None)
-        row.label = _pct(o.percent if o else None)
-        row.detail = _detail(o.earned, o.possible, o.questions_answered) if o else "No answers yet"
+    grid = replace(grid, students=[_labelled_row(row, grid.topics) for row in grid.students])
     quiz_rows = [(quiz, _summary_labels(summaries.get(quiz.pk))) for quiz in quizzes]
     context = {
         "course": course,
@@ -128,6 +139,23 @@ def _class_dashboard(request, course, quiz_id: int | None):
             selected_summary=_summary_labels(summaries.get(selected.pk)),
         )
     return render(request, "quizzes/class_dashboard.html", context)
+
+
+def _labelled_row(row: StudentRow, topics: list[str]) -> _LabelledStudentRow:
+    cells = []
+    for topic in topics:
+        m = row.topics.get(topic)
+        percent = m.percent if m else None
+        detail = _detail(m.earned, m.possible, m.questions_answered) if m else "no answers"
+        cells.append((topic, _pct(percent), _heat(percent), detail))
+    o = row.overall
+    return _LabelledStudentRow(
+        **vars(row),
+        cells=cells,
+        bar=_bar(o.percent if o else None),
+        label=_pct(o.percent if o else None),
+        detail=_detail(o.earned, o.possible, o.questions_answered) if o else "No answers yet",
+    )
 
 
 def _summary_labels(summary: dict | None) -> dict | None:
@@ -153,8 +181,8 @@ def _stats_labels(stats):
 def _latest_answered(quizzes: list[Quiz], summaries: dict) -> Quiz | None:
     """The quiz whose statistics the dashboard opens with: the newest one with submitted
     attempts, else the newest quiz."""
-    answered = [q for q in quizzes if q.pk in summaries]
-    return (answered or quizzes or [None])[0]
+    candidates = [q for q in quizzes if q.pk in summaries] or quizzes
+    return candidates[0] if candidates else None
 
 
 @never_cache
@@ -169,9 +197,17 @@ def school_overview(request):
     days = [
         (day, n, _bar(100 * n / busiest if busiest else 0)) for day, n in overview.attempts_per_day
     ]
-    for figures in overview.courses:
-        figures.bar = _bar(figures.average_mastery)
-        figures.label = _pct(figures.average_mastery)
+    overview = replace(
+        overview,
+        courses=[
+            _LabelledCourseFigures(
+                **vars(figures),
+                bar=_bar(figures.average_mastery),
+                label=_pct(figures.average_mastery),
+            )
+            for figures in overview.courses
+        ],
+    )
     return render(
         request,
         "quizzes/school_overview.html",

@@ -56,11 +56,12 @@ def quiz_list(request, course_id: int):
     course = course_access(request.user, course_id, manage=posted)
     # Whoever got a post through may manage the course; others are asked.
     can_manage = posted or course_selectors.can_manage_course(request.user, course)
-    form = None
+    form: QuizCreateForm | None = None
     status = 200
     if can_manage:
         form = QuizCreateForm(request.POST if posted else None)
     if posted:
+        assert form is not None  # whoever got a post through manages the course
         if form.is_valid():
             try:
                 quiz = services.quiz_create(
@@ -86,7 +87,7 @@ def quiz_list(request, course_id: int):
 
 def _quiz_items(quiz: Quiz) -> list[dict]:
     return [
-        {"item": item, "stem_html": render_text(item.question.current_version.stem)}
+        {"item": item, "stem_html": render_text(item.question.current.stem)}
         for item in selectors.quiz_items(quiz)
     ]
 

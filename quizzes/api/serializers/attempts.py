@@ -87,7 +87,9 @@ class FeedbackSerializer(serializers.Serializer):
     correct_answer = CorrectAnswerSerializer()
     explanation_html = serializers.CharField()
     option_feedback = OptionFeedbackSerializer(many=True)
-    source = CitationSerializer(allow_null=True)
+    # The metaclass takes declared fields off the class, so this never hides Field.source;
+    # the stubs cannot know that.
+    source = CitationSerializer(allow_null=True)  # type: ignore[assignment]
 
 
 @extend_schema_serializer(component_name="AttemptQuestionState")
@@ -202,7 +204,8 @@ class ManagedAttemptQuestionSerializer(serializers.Serializer):
     correct = serializers.BooleanField()
     correct_answer = CorrectAnswerSerializer()
     explanation_html = serializers.CharField()
-    source = CitationSerializer(allow_null=True)
+    # Never hides Field.source: see above.
+    source = CitationSerializer(allow_null=True)  # type: ignore[assignment]
 
 
 def managed_question(attempt_question) -> dict:

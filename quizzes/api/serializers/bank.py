@@ -1,12 +1,17 @@
 """The question bank's shapes: a question's content (options, answer, source) as read and
 as written, its versions, the bank's filter, and the accept/reject inputs."""
 
+from typing import TYPE_CHECKING
+
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from quizzes.models import Difficulty, Question, QuestionVersion
 from quizzes.rendering import render
 from smartedu.api.serializers import QueryFilterSerializer, StrictSerializer
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 @extend_schema_serializer(component_name="QuestionOption")
@@ -70,7 +75,8 @@ class SourceSerializer(serializers.Serializer):
     quote = serializers.CharField(source="source_quote")
 
 
-KIND_ERRORS = {
+# Typed as Field's error_messages is: a dict is invariant, so dict[str, str] would not pass.
+KIND_ERRORS: dict[str, "str | StrPromise"] = {
     "invalid_choice": "Unknown question type “{input}”; use one of "
     + ", ".join(Question.Kind.values)
     + ".",
@@ -105,7 +111,9 @@ class QuestionOutputSerializer(serializers.Serializer):
     topic = serializers.CharField()
     objective = serializers.CharField()
     difficulty = serializers.ChoiceField(choices=Difficulty.choices)
-    source = SourceSerializer(source="*")
+    # The metaclass takes declared fields off the class, so this never hides Field.source;
+    # the stubs cannot know that.
+    source = SourceSerializer(source="*")  # type: ignore[assignment]
     generation_job = serializers.IntegerField(
         source="generation_job_id", allow_null=True, help_text="The job that generated it."
     )

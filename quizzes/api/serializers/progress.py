@@ -97,7 +97,9 @@ PROGRESS_CSV_COLUMNS = [
 @extend_schema_serializer(component_name="QuestionStatisticsOption")
 class StatisticsOptionSerializer(serializers.Serializer):
     id = serializers.CharField()
-    label = serializers.CharField(help_text="The option's wording.")
+    # The metaclass takes declared fields off the class, so this never hides Field.label;
+    # the stubs cannot know that.
+    label = serializers.CharField(help_text="The option's wording.")  # type: ignore[assignment]
     correct = serializers.BooleanField()
     count = serializers.IntegerField(help_text="Answers that chose it.")
     share = serializers.FloatField(help_text="Of the answers, 0 to 1.")
@@ -105,7 +107,8 @@ class StatisticsOptionSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="QuestionStatisticsWrongAnswer")
 class StatisticsWrongAnswerSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    # Never hides Field.label: see above.
+    label = serializers.CharField()  # type: ignore[assignment]
     count = serializers.IntegerField()
     share = serializers.FloatField(help_text="Of the answers, 0 to 1.")
 
@@ -116,7 +119,8 @@ class StatisticsFlagSerializer(serializers.Serializer):
         help_text="`too_hard`, `too_easy`, `negative_discrimination`, `poor_discrimination` "
         "or `distractor`."
     )
-    label = serializers.CharField()
+    # Never hides Field.label: see above.
+    label = serializers.CharField()  # type: ignore[assignment]
     message = serializers.CharField(help_text="Why, in a teacher's words.")
 
 

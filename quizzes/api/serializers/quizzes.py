@@ -1,5 +1,7 @@
 """Quizzes as the people who run the course read and write them, keys included."""
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -57,7 +59,7 @@ class QuizQuestionsAddInputSerializer(QuestionIdsInputSerializer):
         decimal_places=2,
         min_value=0,
         required=False,
-        default=1,
+        default=Decimal(1),
         coerce_to_string=False,
         help_text="Points each is worth (default 1).",
     )

@@ -163,6 +163,7 @@ class CourseProgressApi(APIView):
         paginator = self.pagination_class()
         with reports_from_replica():
             page = paginator.paginate_queryset(enrollments, request, view=self)
+            assert page is not None  # StandardPagination always has a page size
             return paginator.get_paginated_response(
                 CourseProgressRowSerializer(_course_rows(course, page), many=True).data
             )
@@ -185,12 +186,12 @@ class StudentProgressApi(APIView):
     )
     def get(self, request, user_id: int):
         student = student_access(request.user, user_id)
-        courses = Course.objects.filter(
+        taken = Course.objects.filter(
             enrollments__user=student, enrollments__role=Enrollment.Role.STUDENT
         ).order_by("code", "id")
         if student.pk != request.user.pk:
-            courses = courses.filter(pk__in=course_list_managed_by(request.user).values("pk"))
-        courses = list(courses)
+            taken = taken.filter(pk__in=course_list_managed_by(request.user).values("pk"))
+        courses = list(taken)
         entries = _progress_entries([c.pk for c in courses], [student.pk])
         body = {
             "student": student,

@@ -67,11 +67,16 @@ def wants_csv(request, filters: dict) -> bool:
     return any(part.split(";")[0].strip().lower() == "text/csv" for part in accepted.split(","))
 
 
+def _next_chunk(chunks: Iterator[str]) -> str | None:
+    # next() itself is overloaded, and sync_to_async keeps only its first signature.
+    return next(chunks, None)
+
+
 async def _async_chunks(chunks: Iterator[str]):
     # Each piece is made on the request's own thread (thread_sensitive), where its database
     # connection and the school's schema are.
-    next_chunk = sync_to_async(next, thread_sensitive=True)
-    while (chunk := await next_chunk(chunks, None)) is not None:
+    next_chunk = sync_to_async(_next_chunk, thread_sensitive=True)
+    while (chunk := await next_chunk(chunks)) is not None:
         yield chunk
 
 

@@ -121,6 +121,7 @@ class AttemptConsumer(GuardedJsonConsumer):
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
+        kind = kind if isinstance(kind, str) else None  # a list or object is no message type
         handlers: dict[str | None, Callable[[dict], Awaitable[None]]] = {
             "ping": self.on_ping,
             "open": self.on_open,

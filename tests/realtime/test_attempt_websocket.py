@@ -487,6 +487,7 @@ def test_unknown_positions_and_wrong_shapes_get_clear_errors_and_store_nothing(c
             "response not an object": answer(websocket, attempt_id, 1, "a"),
             "not a number": answer(websocket, attempt_id, 2, {"value": "lots"}),
             "unknown type": ask(websocket, {"type": "answers"}),
+            "type a list": ask(websocket, {"type": ["answer"]}),
             "not an object": ask(websocket, [1, 2]),
             "submit without attempt": ask(websocket, {"type": "submit"}),
         }
@@ -503,6 +504,7 @@ def test_unknown_positions_and_wrong_shapes_get_clear_errors_and_store_nothing(c
         "response not an object": ("error", "bad_response"),
         "not a number": ("error", "bad_response"),
         "unknown type": ("error", "bad_message"),
+        "type a list": ("error", "bad_message"),
         "not an object": ("error", "bad_message"),
         "submit without attempt": ("error", "bad_message"),
     }

@@ -14,7 +14,8 @@ What it does, all through the product's own code, in a scratch database (bench_e
 - retrieval: for each answerable question, the rank of the first passage of the right document
   that contains one of the question's gold evidence phrases (compared after folding case,
   punctuation and spaces, so independent of how the product cuts passages), in the top 10 of
-  (a) the product's ``ai.retrieval.chunk_search`` (vectors and full text fused), (b) plain BM25
+  (a) the product's ``ai.retrieval.chunk_search`` (cosine similarity and BM25 blended, the best
+  candidates re-ranked by their closest sentence), (a') the same without re-ranking, (b) plain BM25
   (``rank_bm25.BM25Okapi``, words of section and text, no stemming or stop words) and (c) plain
   dense retrieval (cosine between the query's embedding and the stored chunk embeddings, exact),
   all over the same chunks of the course: top-1, top-5 and MRR@10;
@@ -394,6 +395,8 @@ def run(args) -> dict:
                 ]
                 record["product_ms"] = 1000 * (time.perf_counter() - t0)
                 record["product"] = first_rank(product, relevant)
+                plain = chunk_search(question, course_ids=[course.pk], k=TOP_K, rerank=False)
+                record["no_rerank"] = first_rank([h.chunk_id for h in plain], relevant)
                 record["bm25"] = first_rank(chunks.bm25_top(question, TOP_K), relevant)
                 record["dense"] = first_rank(
                     chunks.dense_top(embed_query(question), TOP_K), relevant
@@ -452,7 +455,7 @@ def summarise(results: dict, documents: list[str]) -> dict:
             "gold_missing": [q["id"] for q in answerable if not q["gold_passages"]],
             **{
                 m: retrieval_scores([q[m] for q in answerable])
-                for m in ("product", "bm25", "dense")
+                for m in ("product", "no_rerank", "bm25", "dense")
             },
             "refused": [q["refused"] for q in answerable],
             "supported": [q["supported"] for q in answerable],
@@ -479,6 +482,7 @@ def figures_of(summary: dict, results: dict, documents: list[str]) -> list[dict]
         where = "all documents" if scope == "all" else scope
         for method, label in (
             ("product", "product (chunk_search)"),
+            ("no_rerank", "product without re-ranking"),
             ("bm25", "BM25"),
             ("dense", "dense (cosine)"),
         ):
@@ -581,6 +585,9 @@ def report(results: dict, summary: dict, info: dict, args) -> str:
             "product top-1",
             "product top-5",
             "product MRR",
+            "no re-rank top-1",
+            "no re-rank top-5",
+            "no re-rank MRR",
             "BM25 top-1",
             "BM25 top-5",
             "BM25 MRR",
@@ -594,7 +601,7 @@ def report(results: dict, summary: dict, info: dict, args) -> str:
                 summary[scope]["answerable"],
                 *(
                     cell(summary[scope], m, k)
-                    for m in ("product", "bm25", "dense")
+                    for m in ("product", "no_rerank", "bm25", "dense")
                     for k in ("top1", "top5", "mrr")
                 ),
             ]

@@ -70,6 +70,9 @@ def _best_sentences(question: str, source: Source, limit: int = 2) -> list[tuple
 def quote(question: str, source: Source, chosen: list[str] | None = None) -> str:
     """The passage a citation shows: the sentences quoted from it, else the (up to two)
     sentences that best match the question, in the order the material has them."""
+    if not chosen and source.sentences:
+        closest = sorted(source.sentences, key=lambda s: -s.similarity)[:2]
+        chosen = [s.text for s in sorted(closest, key=lambda s: s.index)]
     if not chosen:
         best = {sentence for _, sentence in _best_sentences(question, source)}
         chosen = [s for s in _sentences(source.text) if s in best] or [source.text]
@@ -77,25 +80,69 @@ def quote(question: str, source: Source, chosen: list[str] | None = None) -> str
     return text if len(text) <= QUOTE_MAX_CHARS else text[: QUOTE_MAX_CHARS - 1] + "…"
 
 
-def offline_answer(question: str, sources: list[Source]) -> tuple[str, dict[int, list[str]]]:
-    """The built-in answerer: quotes the sentences that best answer the question, each with its
-    citation. Returns (answer, {source number: the sentences quoted from it})."""
+# The offline answer quotes at most this many sentences, each within this much similarity of
+# the best one: the sentences that carry the answer, not the best few whatever they say.
+ANSWER_MAX_SENTENCES = 3
+ANSWER_SIMILARITY_MARGIN = 0.2
+
+
+def _sentence_candidates(question: str, sources: list[Source]) -> list[tuple[float, int, str]]:
+    """(score, source number, sentence) of every sentence of the sources: its similarity to the
+    question in meaning, a little of the question's words as a tie-break."""
+    from django.conf import settings
+
+    wanted = {_stem(w) for w in _words(question)}
+    floor = settings.TUTOR_MIN_SIMILARITY
     candidates = []
     for rank, source in enumerate(sources):
-        for score, sentence in _best_sentences(question, source):
-            candidates.append((score - rank * 0.05, source.n, sentence))
+        sentences = source.sentences
+        for place, sentence in enumerate(sentences):
+            if sentence.similarity < floor:
+                continue
+            text = sentence.text
+            if text.rstrip().endswith("?"):
+                # A question in the material (an FAQ entry) restates the student's; its answer
+                # is what follows it, quoted in its place.
+                if place + 1 >= len(sentences):
+                    continue
+                text = sentences[place + 1].text
+            found = {_stem(w) for w in _words(text)}
+            overlap = len(wanted & found) / (len(wanted) or 1)
+            # Better-ranked passages first among sentences about as close.
+            score = sentence.similarity + 0.2 * overlap - 0.03 * rank
+            candidates.append((score, source.n, text))
+    return candidates
+
+
+def _repeats(sentence: str, chosen: list[tuple[int, str]]) -> bool:
+    # Overlapping passages hold the same sentence twice; a shorter copy inside a longer one too.
+    folded = " ".join(_words(sentence))
+    return any(folded in " ".join(_words(c)) or " ".join(_words(c)) in folded for _, c in chosen)
+
+
+def offline_answer(question: str, sources: list[Source]) -> tuple[str, dict[int, list[str]]]:
+    """The built-in answerer: quotes the sentences closest to the question in meaning (within
+    ANSWER_SIMILARITY_MARGIN of the best), each with its citation, never the same sentence
+    twice. Returns (answer, {source number: the sentences quoted from it})."""
+    candidates = _sentence_candidates(question, sources)
     if not candidates:
-        # The passages matched in meaning but share no words: quote the best one's opening.
+        # Sources without scored sentences (an embedder that failed): the best word overlap.
+        for rank, source in enumerate(sources):
+            for score, sentence in _best_sentences(question, source):
+                candidates.append((score - rank * 0.05, source.n, sentence))
+    if not candidates and sources:
         top = sources[0]
         candidates = [(0.0, top.n, (_sentences(top.text) or [top.text])[0])]
     candidates.sort(key=lambda item: -item[0])
-    chosen, seen = [], set()
-    for _, n, sentence in candidates:
-        if sentence in seen:
+    chosen: list[tuple[int, str]] = []
+    best = candidates[0][0] if candidates else 0.0
+    for score, n, sentence in candidates:
+        if chosen and score < best - ANSWER_SIMILARITY_MARGIN:
+            break
+        if _repeats(sentence, chosen):
             continue
-        seen.add(sentence)
         chosen.append((n, sentence))
-        if len(chosen) == 3:
+        if len(chosen) == ANSWER_MAX_SENTENCES:
             break
     lines = [f"“{sentence}” [{n}]" for n, sentence in chosen]
     answer = "Here is what your course material says:\n" + "\n".join(lines)

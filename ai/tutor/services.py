@@ -14,7 +14,7 @@ from courses.models import Course
 from ..ingestion import release_connection
 from ..models import TutorTurn
 from . import trace
-from .compose import source_payload
+from .compose import NOT_COVERED, source_payload
 from .payloads import DoneFrame, SourcesFrame, TurnFailedFrame, tutor_turn_payload
 from .retrieve import retrieve
 from .stream import Emit, answer_stream
@@ -65,6 +65,7 @@ def tutor_answer(turn_id: int, *, emit: Emit) -> TutorTurn:
         question=turn.question,
         sources=retrieval.sources,
         emit=emit,
+        not_covered=retrieval.refusal.message if retrieval.refusal else NOT_COVERED,
     )
     turn = trace.turn_answered(turn, retrieval=retrieval, answer=answer, started=started)
     emit(DoneFrame(**tutor_turn_payload(turn)).as_message())

@@ -48,15 +48,21 @@ class Answer:
 
 
 def answer_stream(
-    *, turn_id: int, course_name: str, question: str, sources: list[Source], emit: Emit
+    *,
+    turn_id: int,
+    course_name: str,
+    question: str,
+    sources: list[Source],
+    emit: Emit,
+    not_covered: str = NOT_COVERED,
 ) -> Answer:
     """Write the answer to ``question`` from ``sources``, emitting ``delta`` frames (and a
-    ``reset`` when the streamed text is withdrawn). No sources: the not-covered sentence.
+    ``reset`` when the streamed text is withdrawn). No sources: ``not_covered``, the refusal.
     A provider failure falls back to the offline answer; nothing is raised for it."""
     from ..llm import LLMError, chat_provider
 
     provider = chat_provider() if sources else None
-    answer = Answer(provider=provider.name if provider else OFFLINE_PROVIDER)
+    answer = Answer(provider=provider.name if provider else OFFLINE_PROVIDER, text=not_covered)
     if sources and provider is not None:
         streamed: list[str] = []
         released = False
@@ -97,7 +103,8 @@ def answer_stream(
     if sources and provider is None:
         answer.text, answer.quoted = offline_answer(question, sources)
         answer.cited = sorted(answer.quoted)
-        answer.supported = True
+        # Every quoted sentence passed the answerability check's similarity floor.
+        answer.supported = bool(answer.quoted)
         for line in answer.text.splitlines(keepends=True):
             emit(DeltaFrame(text=line, turn=turn_id).as_message())
     if not sources:

@@ -153,6 +153,33 @@ def test_a_code_that_appears_in_one_chunk_is_found_by_full_text(school_a, librar
     assert hits[0].text_rank == 1
 
 
+def test_a_passage_holding_only_some_of_the_questions_words_is_found_rare_words_first(
+    school_a, library
+):
+    # No passage holds every word; full text still finds the one with the rare ones
+    # ("chloroplasts", "chlorophyll"), ahead of passages that share only everyday words.
+    with schema_context(school_a.schema):
+        text_hits = retrieval.text_search(
+            "Why is chlorophyll inside chloroplasts green for students?", course_ids=None, k=5
+        )
+    assert text_hits[0][0] == library["chunks"]["photosynthesis"].pk
+    assert 0 < text_hits[0][1] <= 1.5  # a share of a passage holding every word
+
+
+def test_re_ranking_scores_the_best_candidates_by_their_closest_sentence(school_a, library):
+    question = "Which molecule do cells spend on almost everything they do?"
+    with schema_context(school_a.schema):
+        plain = retrieval.chunk_search(question, course_ids=None, k=3, rerank=False)
+        reranked = retrieval.chunk_search(question, course_ids=None, k=3, rerank=True)
+
+    mitochondria = library["chunks"]["mitochondria"].pk
+    assert all(hit.sentence_similarity is None for hit in plain)
+    assert reranked[0].chunk_id == mitochondria
+    assert all(hit.sentence_similarity is not None for hit in reranked)
+    assert reranked[0].sentence_similarity > 0.3
+    assert [hit.score for hit in reranked] == sorted((h.score for h in reranked), reverse=True)
+
+
 def test_course_filter_keeps_other_courses_chunks_out(school_a, library):
     humanities = library["humanities"].pk
     with schema_context(school_a.schema):

@@ -83,6 +83,45 @@ def test_a_question_the_material_does_not_cover_gets_an_honest_answer(biology, s
     assert events[-1]["type"] == "done" and events[-1]["supported"] is False
 
 
+def test_a_question_naming_what_the_material_never_mentions_is_refused_saying_so(biology, settings):
+    # On the course's topic (mitochondria, energy), but the material never names the Krebs
+    # cycle: no passage is presented as the answer, and the student learns what is missing.
+    settings.LLM_PROVIDER = "offline"
+    school, course = biology
+
+    turn, events = ask(school, course, "How do mitochondria use the Krebs cycle?")
+
+    assert turn.supported is False and turn.citations == []
+    assert turn.answer.startswith("Your course material doesn't mention “Krebs”")
+    assert turn.answer.endswith("Try rephrasing, or ask your teacher.")
+    assert turn.retrieved and not any(passage["supports"] for passage in turn.retrieved)
+    assert events[-1]["type"] == "done" and events[-1]["supported"] is False
+
+
+def test_the_offline_answer_quotes_the_sentence_closest_in_meaning_once():
+    from ai.sentences import ScoredSentence
+    from ai.tutor.compose import offline_answer
+    from ai.tutor.retrieve import Source
+
+    def source(n, *sentences):
+        scored = tuple(ScoredSentence(text, sim, i) for i, (text, sim) in enumerate(sentences))
+        text = " ".join(t for t, _ in sentences)
+        return Source(n, n, 1, "Notes", 1, "", text, 0.6, scored)
+
+    answer, quoted = offline_answer(
+        "What do mitochondria produce?",
+        [
+            # Overlapping passages: the same sentence twice, and a question restating the ask.
+            source(1, ("What do mitochondria produce?", 0.95), ("They produce ATP.", 0.7)),
+            source(2, ("They produce ATP.", 0.7), ("Cells divide by mitosis.", 0.2)),
+        ],
+    )
+
+    assert quoted == {1: ["They produce ATP."]}
+    assert answer.count("They produce ATP.") == 1 and "[2]" not in answer
+    assert "mitosis" not in answer
+
+
 def test_instructions_inside_material_change_nothing_offline(biology, settings):
     settings.LLM_PROVIDER = "offline"
     school, course = biology

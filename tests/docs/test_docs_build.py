@@ -67,7 +67,11 @@ def test_the_readme_is_short_and_points_into_the_manual():
     readme = (ROOT / "README.md").read_text()
     assert len(readme.splitlines()) <= 250
     assert "](docs/index.md)" in readme
-    assert "<!-- timings -->" in readme
+    # The development section records the measured CI and fast-tier times with their date.
+    development = readme.split("## Development", 1)[1]
+    assert re.search(r"measured on \d{4}-\d{2}-\d{2}", development)
+    assert re.search(r"CI\s.*?\d+ min \d+ s", development, re.S)
+    assert re.search(r"`make test-fast` [\d,]+ tests in \d+ min \d+ s", development)
 
 
 def test_no_markdown_file_links_outside_the_repository():

@@ -159,7 +159,7 @@ def test_the_settings_table_lists_every_variable_with_type_default_and_comment()
     assert "signing key" in rows["DJANGO_SECRET_KEY"][2]
     assert rows["DJANGO_DEBUG"][:2] == ["bool", "`false`"]
     assert rows["DJANGO_SECURE_SSL_REDIRECT"][1] == "`not DEBUG`"
-    assert rows["TUTOR_MIN_SIMILARITY"][:2] == ["float", "`0.3`"]
+    assert rows["TUTOR_MIN_SIMILARITY"][:2] == ["float", "`0.5`"]
     assert rows["TUTOR_MIN_SIMILARITY"][2].startswith("Below this cosine similarity")
     # Read only behind an `if`: reached by the generator's scenarios all the same.
     assert rows["AWS_STORAGE_BUCKET_NAME"][:2] == ["str", "required"]

@@ -60,8 +60,14 @@ def plan_passages(job: GenerationJob, first: list[int]) -> list[int]:
         # The query's embedding is a model call: made without holding a connection.
         release_connection()
         vector = embed_query(query)
+        # No sentence re-ranking: a plan lines up many passages, not the one that answers, and
+        # re-ranking would be another model call made while holding a connection.
         hits = chunk_search(
-            query, course_ids=[job.course_id], k=min(PLAN_MAX_PASSAGES, 200), query_vector=vector
+            query,
+            course_ids=[job.course_id],
+            k=min(PLAN_MAX_PASSAGES, 200),
+            query_vector=vector,
+            rerank=False,
         )
         allowed = set(material_ids)
         ranked = [h.chunk_id for h in hits if not allowed or h.material_id in allowed]

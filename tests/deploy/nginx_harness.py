@@ -137,7 +137,7 @@ class Edge:
     def ws_connect(self, host: str, path: str, cookie: str):
         from websockets.sync.client import connect
 
-        sock = socket.create_connection(("127.0.0.1", self.https_port), timeout=10)
+        sock = socket.create_connection(("127.0.0.1", self.https_port), timeout=30)
         return connect(
             f"wss://{host}:{self.https_port}{path}",
             sock=sock,
@@ -145,7 +145,9 @@ class Edge:
             server_hostname=host,
             origin=f"https://{host}:{self.https_port}",
             additional_headers={"Cookie": cookie},
-            open_timeout=10,
+            # The first socket a fresh backend accepts loads its consumer stack; beside the rest
+            # of the suite on two cores that has taken more than 10 s.
+            open_timeout=30,
             close_timeout=5,
         )
 

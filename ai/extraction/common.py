@@ -87,7 +87,13 @@ class Paragraphs:
         self._size = 0
 
     def add(self, text: str) -> None:
+        from .boilerplate import drop_boilerplate_lines, is_boilerplate
+
         text = clean_text(text)
+        # Contents, menus and navigation are about the document, not in it: never indexed.
+        if text and is_boilerplate(text):
+            return
+        text = drop_boilerplate_lines(text).strip()
         if text:
             self._items.append(text)
             self._size += len(text)

@@ -20,6 +20,13 @@ HTML_BLOCK = frozenset(
     "tfoot ul".split()
 )
 HTML_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+# Class or id of a table of contents, a breadcrumb trail or previous/next links (DocBook's
+# "toc", "navheader", "navfooter"; "breadcrumb", "pagination" elsewhere).
+BOILERPLATE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:toc|navheader|navfooter|navbar|breadcrumbs?|pagination|skip-?link)"
+    r"(?:$|[\s_-])",
+    re.IGNORECASE,
+)
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
@@ -136,6 +143,8 @@ def _html_skipped(element, tag: str) -> bool:
     if element.get("hidden") is not None or element.get("aria-hidden", "").lower() == "true":
         return True
     if (element.get("role") or "").lower() in HTML_SKIP_ROLES:
+        return True
+    if BOILERPLATE_CLASS.search(f"{element.get('class') or ''} {element.get('id') or ''}"):
         return True
     if tag == "header" and not any(
         ancestor.tag in ("article", "section", "main") for ancestor in element.iterancestors()

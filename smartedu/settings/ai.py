@@ -98,7 +98,9 @@ RETRIEVAL_RERANK_DEPTH = get_int("RETRIEVAL_RERANK_DEPTH", 10)
 TUTOR_TOP_K = get_int("TUTOR_TOP_K", 6)
 # Below this cosine similarity between the question and a passage's closest sentence, the passage
 # does not count as support; with no passage above it the tutor says the material does not cover
-# the question (tuned on make eval: 3 % of answerable questions lie below 0.53).
+# the question (tuned on make eval for the local all-MiniLM-L6-v2: 3 % of answerable questions
+# lie below 0.53; another embedding model spreads similarities differently, so measure with
+# make eval before using this value with it).
 TUTOR_MIN_SIMILARITY = get_float("TUTOR_MIN_SIMILARITY", 0.50)
 # The longest tutor question, in characters.
 TUTOR_MAX_QUESTION_CHARS = get_int("TUTOR_MAX_QUESTION_CHARS", 1000)

@@ -330,6 +330,77 @@ def test_plain_text_keeps_paragraphs_and_unwraps_lines(tmp_path):
     ]
 
 
+def test_plain_text_headings_underlined_become_heading_paths_and_menus_are_left_out(tmp_path):
+    # The shape of an Info manual saved as text: node lines, a menu, underlined headings.
+    text = (
+        "File: cells.info,  Node: Top,  Next: Organelles,  Up: (dir)\n"
+        "\n"
+        "Cells\n"
+        "*****\n"
+        "\n"
+        "The cell is the basic unit of life.\n"
+        "\n"
+        "* Menu:\n"
+        "\n"
+        "* Organelles::     What cells are made of.\n"
+        "* Division::       How cells divide.\n"
+        "\n"
+        "1 Organelles\n"
+        "============\n"
+        "\n"
+        "Mitochondria make ATP.\n"
+        "\n"
+        "1.1 Nucleus\n"
+        "-----------\n"
+        "\n"
+        "The nucleus holds the DNA.\n"
+        "\n"
+        "2 Division\n"
+        "==========\n"
+        "\n"
+        "Cells divide by mitosis.\n"
+    )
+    sections = extract(samples.text_file(tmp_path, text), "text")
+
+    assert [(s.heading, s.text) for s in sections] == [
+        ("Cells", "The cell is the basic unit of life."),
+        ("Cells › 1 Organelles", "Mitochondria make ATP."),
+        ("Cells › 1 Organelles › 1.1 Nucleus", "The nucleus holds the DNA."),
+        ("Cells › 2 Division", "Cells divide by mitosis."),
+    ]
+
+
+def test_contents_and_previous_next_links_never_reach_the_index_but_lists_do(tmp_path):
+    page = tmp_path / "manual.html"
+    page.write_text(
+        "<html><body>"
+        '<div class="navheader">Prev Up Home Next</div>'
+        '<div class="toc"><dl><dt>4.1. Overview</dt><dt>4.2. Errors</dt></dl></div>'
+        "<h1>Memcheck</h1><p>Memcheck finds memory errors.</p>"
+        "<ol><li>Compile with -g.</li><li>Run valgrind ./prog.</li></ol>"
+        "<p>« Previous | Next »</p>"
+        '<div class="navfooter"><a href="a.html">Prev</a> <a href="b.html">Next</a></div>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "# Contents\n\n1.1 Install ........ 3\n1.2 Configure ........ 5\n\n"
+        "# Install\n\n1. Download the package.\n2. Run the installer.\n",
+        encoding="utf-8",
+    )
+
+    html_text = all_text(extract(page, "html"))
+    markdown_text = all_text(extract(notes, "markdown"))
+
+    assert "Memcheck finds memory errors." in html_text
+    assert "Compile with -g." in html_text and "Run valgrind ./prog." in html_text
+    for boilerplate in ("Prev", "Next", "Overview", "4.2. Errors", "Home"):
+        assert boilerplate not in html_text, boilerplate
+    assert "Download the package." in markdown_text and "Run the installer." in markdown_text
+    assert "........" not in markdown_text and "Configure" not in markdown_text
+
+
 def test_control_characters_nul_bytes_and_odd_spaces_are_cleaned(tmp_path):
     path = tmp_path / "messy.txt"
     path.write_text(

@@ -119,13 +119,15 @@ def chunk_search(
     }
     order = sorted(candidates, key=lambda cid: (-scores[cid], distances.get(cid, math.inf), cid))
 
-    rows = _chunk_details(order[: max(k, settings.RETRIEVAL_RERANK_DEPTH)])
-    sentence_scores: dict[int, float] = {}
     sentence_weight = settings.RETRIEVAL_SENTENCE_WEIGHT
-    if (rerank if rerank is not None else sentence_weight > 0) and sentence_weight > 0:
+    reranking = sentence_weight > 0 and rerank is not False
+    depth = settings.RETRIEVAL_RERANK_DEPTH if reranking else 0
+    rows = _chunk_details(order[: max(k, depth)])
+    sentence_scores: dict[int, float] = {}
+    if reranking:
         from ai.sentences import scored_sentences
 
-        head = [cid for cid in order[: settings.RETRIEVAL_RERANK_DEPTH] if cid in rows]
+        head = [cid for cid in order[:depth] if cid in rows]
         by_passage = scored_sentences(
             query_vector, [(cid, rows[cid][4], rows[cid][5]) for cid in head]
         )

@@ -49,7 +49,9 @@ def is_boilerplate(paragraph: str) -> bool:
     entries = sum(_entries(line) for line in lines)
     if navigation + entries < len(lines):
         return False
-    return entries >= 2 or (navigation >= 1 and entries == 0) or navigation + entries >= 3
+    # One numbered line alone (a heading such as "4.2.1. Illegal frees") or beside a single
+    # navigation line is kept; anything more is a contents list or a navigation bar.
+    return not (entries == 1 and navigation <= 1)
 
 
 def drop_boilerplate_lines(paragraph: str) -> str:

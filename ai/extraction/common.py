@@ -6,6 +6,8 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .boilerplate import drop_boilerplate_lines, is_boilerplate
+
 HEADING_SEPARATOR = " › "
 # Long runs of text under one heading are handed on in pieces of about this many characters,
 # always at a paragraph boundary (the chunker joins pieces of the same page and heading).
@@ -87,8 +89,6 @@ class Paragraphs:
         self._size = 0
 
     def add(self, text: str) -> None:
-        from .boilerplate import drop_boilerplate_lines, is_boilerplate
-
         text = clean_text(text)
         # Contents, menus and navigation are about the document, not in it: never indexed.
         if text and is_boilerplate(text):

@@ -113,7 +113,7 @@ def retrieve(question: str, *, course_id: int) -> Retrieval:
         }
         for h in hits
     ]
-    nearby = list(dict.fromkeys(h.section or h.material_title for h in hits if h.section))
+    nearby = list(dict.fromkeys(h.section for h in hits if h.section))
     missing = words_not_in_material(question, course_ids=[course_id]) if hits else []
     supporting = [h for h in hits if supports(best[h.chunk_id])]
     refusal = None

@@ -190,8 +190,11 @@ def quiz_item_move(request, course_id: int, quiz_id: int, question_id: int):
         index = other
     # Focus stays on the moved question: on the same arrow, or on the other one once it has
     # reached the end of the list (a disabled button cannot hold focus).
-    direction = "up" if index == len(order) - 1 else "down" if index == 0 else None
-    direction = direction or ("up" if request.POST.get("direction") == "up" else "down")
+    direction = "up" if request.POST.get("direction") == "up" else "down"
+    if index == 0:
+        direction = "down"
+    elif index == len(order) - 1:
+        direction = "up"
     focus = (question_id, direction) if len(order) > 1 else None
     return _items_response(request, course, quiz, focus=focus)
 

@@ -362,3 +362,19 @@ def test_another_school_never_gets_this_schools_chunks(school_a, school_b, libra
     assert [hit.material_title for hit in by_meaning] == ["Beta notes"]
     assert [cid for cid, _ in by_vector] == [beta_chunk.pk]
     assert [cid for cid, _ in by_index] == [beta_chunk.pk]
+
+
+def test_sentence_scores_of_one_school_never_answer_for_another(school_a, school_b):
+    # Passage ids repeat across schools (each schema has its own sequence): the sentence cache
+    # must hand each school its own passage's sentences.
+    from ai.embeddings import embed_query
+    from ai.sentences import scored_sentences
+
+    vector = embed_query("What do cells need?")
+    with schema_context(school_a.schema):
+        alpha = scored_sentences(vector, [(999_001, "", "Cells need glucose.")])
+    with schema_context(school_b.schema):
+        beta = scored_sentences(vector, [(999_001, "", "Rivers flow to the sea.")])
+
+    assert [s.text for s in alpha[999_001]] == ["Cells need glucose."]
+    assert [s.text for s in beta[999_001]] == ["Rivers flow to the sea."]

@@ -122,7 +122,8 @@ def chunk_search(
     sentence_weight = settings.RETRIEVAL_SENTENCE_WEIGHT
     reranking = sentence_weight > 0 and rerank is not False
     depth = settings.RETRIEVAL_RERANK_DEPTH if reranking else 0
-    rows = _chunk_details(order[: max(k, depth)])
+    # A few rows beyond k stand in for near-duplicates dropped below.
+    rows = _chunk_details(order[: max(k + DUPLICATE_SLACK, depth)])
     sentence_scores: dict[int, float] = {}
     if reranking:
         from ai.sentences import scored_sentences
@@ -139,12 +140,20 @@ def chunk_search(
         head.sort(key=lambda cid: (-scores[cid], distances.get(cid, math.inf), cid))
         order = head + [cid for cid in order if cid not in sentence_scores]
 
-    hits = []
-    for chunk_id in order[:k]:
+    hits: list[SearchHit] = []
+    kept: list[frozenset[tuple[str, ...]]] = []
+    for chunk_id in order:
+        if len(hits) == k:
+            break
         row = rows.get(chunk_id)
-        if row is None:  # deleted between the searches and this read
+        if row is None:  # deleted between the searches and this read, or past the slack
             continue
         material_id, title, course_id, page, section, text = row
+        shingles = _shingles(text)
+        if any(_near_identical(shingles, other) for other in kept):
+            # The same text twice (a file uploaded again, a page repeated): one is enough.
+            continue
+        kept.append(shingles)
         vector_distance = distances.get(chunk_id)
         hits.append(
             SearchHit(
@@ -164,6 +173,22 @@ def chunk_search(
             )
         )
     return hits
+
+
+# Rows read past k to replace near-duplicates; two passages sharing this share of their word
+# 4-grams (of the shorter one) are the same text for a reader.
+DUPLICATE_SLACK = 5
+DUPLICATE_OVERLAP = 0.8
+
+
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    words = text.lower().split()
+    return frozenset(tuple(words[i : i + 4]) for i in range(max(1, len(words) - 3)))
+
+
+def _near_identical(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> bool:
+    smaller = min(len(a), len(b))
+    return smaller > 0 and len(a & b) >= DUPLICATE_OVERLAP * smaller
 
 
 def _distances(query_vector: list[float], chunk_ids: list[int]) -> dict[int, float]:

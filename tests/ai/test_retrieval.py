@@ -51,6 +51,11 @@ PASSAGES = {
         "A Shakespearean sonnet has fourteen lines of iambic pentameter: three quatrains and "
         "a closing rhyming couplet that often turns the argument of the poem.",
     ),
+    "old-poetry": (
+        "Sonnets (last year's notes)",
+        "Sonnets in English are written in iambic pentameter: fourteen lines, rhymed, often "
+        "ending on a couplet.",
+    ),
 }
 
 
@@ -180,6 +185,23 @@ def test_re_ranking_scores_the_best_candidates_by_their_closest_sentence(school_
     assert [hit.score for hit in reranked] == sorted((h.score for h in reranked), reverse=True)
 
 
+def test_the_same_text_uploaded_twice_is_returned_once(school_a, library):
+    # A teacher uploads the same notes again under another title: the copy must not push the
+    # next different passage out of the results, nor be cited twice in one answer.
+    with schema_context(school_a.schema):
+        copy = _material(library["science"], "Science notes (copy)")
+        (copied,) = _chunks(copy, ["photosynthesis"])
+        hits = retrieval.chunk_search(
+            "How do leaves turn sunlight into food?", course_ids=[library["science"].pk], k=3
+        )
+
+    ids = [hit.chunk_id for hit in hits]
+    original = library["chunks"]["photosynthesis"].pk
+    assert len(ids) == 3
+    assert (original in ids) != (copied.pk in ids)
+    assert len({hit.text for hit in hits}) == 3
+
+
 def test_course_filter_keeps_other_courses_chunks_out(school_a, library):
     humanities = library["humanities"].pk
     with schema_context(school_a.schema):
@@ -219,7 +241,7 @@ def test_chunks_of_material_that_is_not_ready_are_not_found(school_a, library):
 def test_vectors_of_another_embedding_model_are_not_compared(school_a, library):
     with schema_context(school_a.schema):
         material = _material(library["science"], "Old model notes")
-        (stale,) = _chunks(material, ["poetry"], model="openai/text-embedding-3-small")
+        (stale,) = _chunks(material, ["old-poetry"], model="openai/text-embedding-3-small")
         vector_found = retrieval.vector_search(
             embed_query("fourteen lines of iambic pentameter"), course_ids=None, k=10
         )

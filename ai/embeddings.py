@@ -11,12 +11,15 @@ import math
 import os
 import threading
 from collections import OrderedDict
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 
 from .models import EMBEDDING_DIMENSIONS
 from .openai_compat import ProviderError, breaker_for, openai_client, provider_error
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LOCAL_MODEL = "all-MiniLM-L6-v2"
 QUERY_CACHE_SIZE = 512
@@ -155,6 +158,40 @@ class LocalEmbedder:
                 retryable=False,
             )
         return vectors.astype(float).tolist()
+
+
+def local_token_vectors(texts: list[str]) -> list[tuple[list[tuple[int, int]], "np.ndarray"]]:
+    """Each text's tokens in context: (character span of each token, their unit vectors as
+    rows), from the packaged all-MiniLM-L6-v2 whatever EMBEDDING_MODEL says, so thresholds
+    tuned on it hold for every school. Special tokens are left out; a text longer than the
+    model reads is cut where the model cuts it."""
+    if not texts:
+        return []
+    loaded = _load_local(LOCAL_MODEL, settings.EMBEDDING_DEVICE)
+    model = loaded.model
+    with loaded.lock:
+        outputs = model.encode(
+            list(texts),
+            output_value="token_embeddings",
+            convert_to_numpy=False,
+            show_progress_bar=False,
+        )
+        encodings = model.tokenizer(
+            list(texts),
+            truncation=True,
+            max_length=model.max_seq_length,
+            return_offsets_mapping=True,
+        )
+    result = []
+    for index, vectors in enumerate(outputs):
+        matrix = vectors.float().cpu().numpy()
+        offsets = [tuple(span) for span in encodings["offset_mapping"][index][: len(matrix)]]
+        # Special tokens ([CLS], [SEP]) cover no characters.
+        rows = [i for i, (start, end) in enumerate(offsets) if end > start]
+        matrix = matrix[rows]
+        norms = (matrix * matrix).sum(axis=1, keepdims=True) ** 0.5
+        result.append(([offsets[i] for i in rows], matrix / norms.clip(min=1e-12)))
+    return result
 
 
 # --- OpenAI-compatible endpoint -----------------------------------------------------------------

@@ -155,3 +155,37 @@ def words_not_in_material(question: str, *, course_ids: list[int]) -> list[str]:
             {"words": words, "courses": course_ids, "ready": READY},
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def word_weights(words: list[str], *, course_ids: list[int]) -> dict[str, float]:
+    """How telling each word is in these courses' ready material: its IDF, ln((N + 1) /
+    (n + 1)) for N passages of which n hold the word in any form. Stopwords (no lexeme) are
+    left out; a word the material never holds gets the highest weight."""
+    if not words or not course_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH total AS (
+                SELECT count(*) AS n FROM ai_chunk c
+                JOIN courses_material m ON m.id = c.material_id AND m.state = %(ready)s
+                WHERE c.course_id = ANY(%(courses)s)
+            ),
+            asked AS (
+                SELECT w.word,
+                       (SELECT string_agg(quote_literal(lexeme), ' | ')
+                        FROM unnest(to_tsvector('english', w.word)))::tsquery AS query
+                FROM unnest(%(words)s::text[]) AS w(word)
+            )
+            SELECT a.word,
+                   ln((total.n + 1.0) / (1.0 + (
+                       SELECT count(*) FROM ai_chunk c
+                       JOIN courses_material m ON m.id = c.material_id AND m.state = %(ready)s
+                       WHERE c.course_id = ANY(%(courses)s) AND c.search_vector @@ a.query
+                   )))
+            FROM asked a, total
+            WHERE a.query IS NOT NULL
+            """,
+            {"words": list(dict.fromkeys(words)), "courses": course_ids, "ready": READY},
+        )
+        return {row[0]: float(row[1]) for row in cursor.fetchall()}

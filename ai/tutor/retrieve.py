@@ -4,17 +4,20 @@ material answers the question at all.
 Every hit is kept for the trace; only those whose closest sentence is near enough the question
 in meaning become numbered sources the answer may cite. The answerability check refuses before
 anything is written when the material cannot hold the answer: the question names something the
-course's material never mentions ("ripgrep" asked of a grep manual), or no sentence of the
-retrieved passages comes near it in meaning. Similar words alone are not an answer."""
+course's material never mentions ("ripgrep" asked of a grep manual), no sentence of the
+retrieved passages comes near it in meaning, or the closest passages, read word by word, leave
+what it asks uncovered ("on Windows" asked of a passage on installing grep; ai.coverage).
+Similar words alone are not an answer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from django.conf import settings
 
 if TYPE_CHECKING:
+    from ..retrieval import SearchHit
     from ..sentences import ScoredSentence
 
 
@@ -46,13 +49,16 @@ class RetrievedPassage(TypedDict):
     text_rank: int | None
     sentence_similarity: float | None
     supports: bool
+    # The coverage check's reading, for the passages it read (ai.coverage).
+    coverage: NotRequired[float]
+    unanswered_words: NotRequired[list[str]]
 
 
 @dataclass(frozen=True)
 class Refusal:
     """Why the material does not answer the question, for the student and the trace."""
 
-    reason: str  # "not_mentioned" | "not_close_enough" | "nothing_found"
+    reason: str  # "not_mentioned" | "not_close_enough" | "not_answered" | "nothing_found"
     message: str
     missing_words: list[str] = field(default_factory=list)
 
@@ -68,10 +74,21 @@ def supports(best_sentence: float | None) -> bool:
     return best_sentence is not None and best_sentence >= settings.TUTOR_MIN_SIMILARITY
 
 
-def not_covered_message(missing: list[str], nearby: list[str]) -> str:
-    """The refusal the student reads: what the material lacks, and what it covers nearby."""
-    if missing:
-        named = ", ".join(f"“{w}”" for w in missing[:3])
+def not_covered_message(missing: list[str], nearby: list[str], *, unanswered: bool = False) -> str:
+    """The refusal the student reads: what the material lacks, and what it covers nearby.
+    ``unanswered``: the words are in the material, but not where the question points."""
+    named = ", ".join(f"“{w}”" for w in missing[:3])
+    if missing and unanswered:
+        opening = (
+            f"The passages closest to your question say nothing about {named}, so I can't "
+            "answer this from your course material."
+        )
+    elif unanswered:
+        opening = (
+            "The passages closest to your question don't answer it, so I can't answer this "
+            "from your course material."
+        )
+    elif missing:
         opening = f"Your course material doesn't mention {named}, so I can't answer this from it."
     else:
         opening = "The course material does not cover this, so I can't answer it from your course."
@@ -123,6 +140,8 @@ def retrieve(question: str, *, course_id: int) -> Retrieval:
         refusal = Refusal("not_mentioned", not_covered_message(missing, nearby), missing)
     elif not supporting:
         refusal = Refusal("not_close_enough", not_covered_message([], nearby))
+    else:
+        refusal = _unanswered(question, supporting, best, retrieved, nearby, course_id)
     if refusal is not None:
         for passage in retrieved:
             passage["supports"] = False
@@ -142,6 +161,43 @@ def retrieve(question: str, *, course_id: int) -> Retrieval:
         for i, h in enumerate(supporting, start=1)
     ]
     return Retrieval(retrieved=retrieved, sources=sources)
+
+
+# Coverage is read for this many supporting passages, the closest by sentence first.
+COVERAGE_PASSAGES = 2
+
+
+def _unanswered(
+    question: str,
+    supporting: list[SearchHit],
+    best: dict[int, float | None],
+    retrieved: list[RetrievedPassage],
+    nearby: list[str],
+    course_id: int,
+) -> Refusal | None:
+    """The coverage check (ai.coverage): the refusal when the closest supporting passages are
+    about the question's subject but leave what it asks unanswered. Records each checked
+    passage's coverage for the trace."""
+    from ..coverage import question_coverage
+
+    floor = settings.TUTOR_MIN_COVERAGE
+    if floor <= 0:
+        return None
+    closest = sorted(supporting, key=lambda h: -(best[h.chunk_id] or 0.0))[:COVERAGE_PASSAGES]
+    coverages = question_coverage(
+        question, [(h.chunk_id, h.section, h.text) for h in closest], course_ids=[course_id]
+    )
+    by_chunk = {c.passage_id: c for c in coverages}
+    for passage in retrieved:
+        checked = by_chunk.get(passage["chunk_id"])
+        if checked is not None:
+            passage["coverage"] = round(checked.score, 4)
+            passage["unanswered_words"] = checked.unanswered_words()
+    top = max(coverages, key=lambda c: c.score)
+    if top.score >= floor and not top.unanswered_words():
+        return None
+    words = top.unanswered_words()
+    return Refusal("not_answered", not_covered_message(words, nearby, unanswered=True), words)
 
 
 def _rounded(value: float | None) -> float | None:

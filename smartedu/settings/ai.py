@@ -102,6 +102,11 @@ TUTOR_TOP_K = get_int("TUTOR_TOP_K", 6)
 # lie below 0.53; another embedding model spreads similarities differently, so measure with
 # make eval before using this value with it).
 TUTOR_MIN_SIMILARITY = get_float("TUTOR_MIN_SIMILARITY", 0.50)
+# How much of the question the best of its two closest passages must cover, word by word
+# (ai/coverage.py: each content word matched with the passage's closest token in context,
+# weighted by how rare the word is in the course); below it the tutor says the material does
+# not answer the question. Tuned on make eval with the local model (0 turns the check off).
+TUTOR_MIN_COVERAGE = get_float("TUTOR_MIN_COVERAGE", 0.46)
 # The longest tutor question, in characters.
 TUTOR_MAX_QUESTION_CHARS = get_int("TUTOR_MAX_QUESTION_CHARS", 1000)
 

@@ -10,12 +10,8 @@ Retry-After), timeouts and dropped connections on the initial request; a circuit
 endpoint then fails fast while the provider is down."""
 
 import json
-import logging
 import math
-import os
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypedDict
@@ -26,8 +22,6 @@ from .openai_compat import ProviderError, breaker_for, openai_client, provider_e
 
 if TYPE_CHECKING:
     from tenants.ai_providers import ChainLink
-
-logger = logging.getLogger(__name__)
 
 LABEL = "chat model provider"
 TEMPERATURE = 0.2
@@ -325,171 +319,24 @@ def _parse_json_object(content: str, *, cut_off: bool) -> dict:
     return data
 
 
-class FallbackChat:
-    """A school's providers for one task, tried in order: when one fails (an error, a rejected
-    key, its breaker open) the next is asked. When the last fails its LLMError reaches the
-    caller, whose offline fallback then applies. A stream that already passed text on is not
-    handed to the next provider (the text would mix two answers): its error goes to the caller.
-
-    Each answered call's tokens are recorded against the school per provider and model, at that
-    provider's price. Shared by threads: it holds no state of its own between calls."""
-
-    def __init__(self, links: list[tuple["ChainLink", OpenAIChat]], *, school_id: int | None):
-        self._links = links
-        self._school_id = school_id
-        names = [_link_name(link, provider) for link, provider in links]
-        self.name = (names[0] if len(names) == 1 else " → ".join(names))[:200]
-
-    @property
-    def breaker(self):
-        """The first provider's circuit breaker."""
-        return self._links[0][1].breaker
-
-    def _answered(self, link: "ChainLink", provider: OpenAIChat, result: ChatResult) -> None:
-        if len(self._links) > 1:
-            logger.info("AI provider %s answered.", _link_name(link, provider))
-        if self._school_id is None:
-            return
-        from tenants.ai_providers import model_usage_record
-
-        model_usage_record(
-            school_id=self._school_id,
-            link=link,
-            model=link.model,
-            prompt_tokens=result.prompt_tokens,
-            completion_tokens=result.completion_tokens,
-        )
-
-    def _failed(self, link: "ChainLink", exc: LLMError, index: int) -> None:
-        if index + 1 < len(self._links):
-            logger.warning(
-                "AI provider %s failed (%s); trying %s.",
-                link.label,
-                exc.message,
-                self._links[index + 1][0].label,
-            )
-
-    def stream_chat(
-        self,
-        messages: list[dict],
-        *,
-        on_delta: Callable[[str], None],
-        max_tokens: int | None = None,
-    ) -> ChatResult:
-        passed_on = False
-
-        def relay(text: str) -> None:
-            nonlocal passed_on
-            passed_on = True
-            on_delta(text)
-
-        for index, (link, provider) in enumerate(self._links):
-            try:
-                result = provider.stream_chat(messages, on_delta=relay, max_tokens=max_tokens)
-            except LLMError as exc:
-                if passed_on or index + 1 == len(self._links):
-                    raise
-                self._failed(link, exc, index)
-                continue
-            self._answered(link, provider, result)
-            return result
-        raise AssertionError("a FallbackChat has at least one provider")
-
-    def complete_json(
-        self,
-        messages: list[dict],
-        *,
-        schema: dict,
-        schema_name: str,
-        max_tokens: int | None = None,
-    ) -> tuple[dict, ChatResult]:
-        for index, (link, provider) in enumerate(self._links):
-            try:
-                data, result = provider.complete_json(
-                    messages, schema=schema, schema_name=schema_name, max_tokens=max_tokens
-                )
-            except LLMError as exc:
-                if index + 1 == len(self._links):
-                    raise
-                self._failed(link, exc, index)
-                continue
-            self._answered(link, provider, result)
-            return data, result
-        raise AssertionError("a FallbackChat has at least one provider")
-
-
-# Built clients, keyed by everything they were built from (key included, so two schools with
-# different keys never share one); the oldest goes when there are too many.
-_CLIENTS_MAX = 64
-_clients: "OrderedDict[tuple, OpenAIChat]" = OrderedDict()
-_clients_lock = threading.Lock()
-
-
-def _client(link: "ChainLink") -> OpenAIChat:
-    configuration = (
-        link.model,
-        link.base_url,
-        link.api_key,
-        link.key_hint,
-        float(settings.OPENAI_TIMEOUT_SECONDS),
-        int(settings.OPENAI_MAX_RETRIES),
-        int(settings.LLM_MAX_OUTPUT_TOKENS),
-        int(settings.AI_BREAKER_FAILURES),
-        float(settings.AI_BREAKER_RESET_SECONDS),
-        # A forked worker must not share its parent's sockets.
-        os.getpid(),
+def _build(link: "ChainLink") -> OpenAIChat:
+    return OpenAIChat(
+        model=link.model,
+        base_url=link.base_url,
+        api_key=link.api_key,
+        timeout=float(settings.OPENAI_TIMEOUT_SECONDS),
+        max_retries=int(settings.OPENAI_MAX_RETRIES),
+        max_output_tokens=int(settings.LLM_MAX_OUTPUT_TOKENS),
+        breaker_failures=int(settings.AI_BREAKER_FAILURES),
+        breaker_reset_seconds=float(settings.AI_BREAKER_RESET_SECONDS),
+        key_hint=link.key_hint,
     )
-    with _clients_lock:
-        provider = _clients.get(configuration)
-        if provider is None:
-            provider = _clients[configuration] = OpenAIChat(
-                model=link.model,
-                base_url=link.base_url,
-                api_key=link.api_key,
-                timeout=configuration[4],
-                max_retries=configuration[5],
-                max_output_tokens=configuration[6],
-                breaker_failures=configuration[7],
-                breaker_reset_seconds=configuration[8],
-                key_hint=link.key_hint,
-            )
-            while len(_clients) > _CLIENTS_MAX:
-                _clients.popitem(last=False)
-        else:
-            _clients.move_to_end(configuration)
-        return provider
-
-
-def _link_name(link: "ChainLink", provider: OpenAIChat) -> str:
-    from tenants.ai_providers import DEFAULT_LABEL
-
-    # The environment's provider keeps the name it always had.
-    return provider.name if link.label == DEFAULT_LABEL else f"{provider.name} ({link.label})"
-
-
-_chains: "OrderedDict[tuple, FallbackChat]" = OrderedDict()
 
 
 def chat_provider(task: str = "tutor") -> ChatProvider | None:
     """The chat provider for ``task`` ("tutor" or "generation") in the current school: its
-    chosen fallback order, else the environment's provider; None for the offline
-    answerer/generator (nothing configured or chosen)."""
-    from tenants.ai_providers import chat_chain
-    from tenants.selectors import school_current
+    chosen fallback order (ai.provider_chain), else the environment's provider; None for the
+    offline answerer/generator (nothing configured or chosen)."""
+    from .provider_chain import resolve
 
-    school = school_current()
-    links = chat_chain(school, task)
-    if not links:
-        return None
-    school_id = school.pk if school else None
-    clients = [(link, _client(link)) for link in links]
-    key = (school_id, tuple((link, id(client)) for link, client in clients))
-    with _clients_lock:
-        chain = _chains.get(key)
-        if chain is None:
-            chain = _chains[key] = FallbackChat(clients, school_id=school_id)
-            while len(_chains) > _CLIENTS_MAX:
-                _chains.popitem(last=False)
-        else:
-            _chains.move_to_end(key)
-        return chain
+    return resolve(task, build=_build)

@@ -13,13 +13,17 @@ import datetime as dt
 import ipaddress
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet
+from django.dispatch import receiver
 from django.utils import timezone
+from encrypted_fields.fields import EncryptedCharField
 
 from .models import AIModelUsage, AIProvider, AIProviderChoice, AITask, School
 from .quotas import month_start
@@ -133,8 +137,7 @@ def check_base_url(base_url: str) -> str:
         raise ValidationError("Enter the endpoint's address starting with https:// (or http://).")
     if parts.username or parts.password:
         raise ValidationError(
-            "Leave the user name and password out of the address; put the key in the API key "
-            "field."
+            "Leave the user name and password out of the address; put the key in the API key field."
         )
     if parts.query or parts.fragment:
         raise ValidationError("Leave ?query and #fragment out of the address.")
@@ -197,11 +200,10 @@ def endpoint_test(endpoint: AIProvider) -> tuple[bool, str]:
     and knows the model, in a sentence for the school admin."""
     import openai
 
-    from ai.openai_compat import openai_client
-
-    client = openai_client(
+    client = openai.OpenAI(
         base_url=endpoint.base_url,
-        api_key=endpoint.api_key or "",
+        # The client refuses to start without a key; local servers accept any.
+        api_key=endpoint.api_key or "no-key-configured",
         timeout=float(settings.AI_ENDPOINT_TEST_TIMEOUT_SECONDS),
         max_retries=0,
     )
@@ -277,7 +279,12 @@ def model_usage_record(
     if not prompt_tokens and not completion_tokens:
         return
     month = month_start()
-    key = {"school_id": school_id, "month": month, "provider": link.label[:100], "model": model}
+    key: dict[str, Any] = {
+        "school_id": school_id,
+        "month": month,
+        "provider": link.label[:100],
+        "model": model,
+    }
     try:
         with transaction.atomic():
             AIModelUsage.objects.get_or_create(**key)
@@ -323,8 +330,41 @@ def month_costs(school: School, month: dt.date | None = None) -> tuple[list[Cost
     ], total
 
 
-def tokens_total(school: School, month: dt.date | None = None) -> tuple[int, int]:
-    totals = AIModelUsage.objects.filter(school=school, month=month or month_start()).aggregate(
-        prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens")
-    )
-    return totals["prompt"] or 0, totals["completion"] or 0
+# --- key rotation ---------------------------------------------------------------------------------
+
+
+@receiver(setting_changed)
+def _forget_derived_keys(*, setting: str, **kwargs) -> None:
+    # The field derives its Fernet keys once per process (cached on the field); a changed salt
+    # or secret (tests, a rotation) must be seen.
+    if setting in ("SALT_KEY", "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
+        field = AIProvider._meta.get_field("api_key")
+        field.__dict__.pop("keys", None)
+        field.__dict__.pop("f", None)
+
+
+def keys_reencrypt() -> tuple[int, list[int]]:
+    """Encrypt every stored provider key again with the first configured key (MultiFernet's
+    rotate), reading the stored tokens directly: the field would hand back an unreadable token
+    as if it were the key. Returns how many were rotated and the ids of unreadable ones."""
+    from cryptography.fernet import InvalidToken, MultiFernet
+    from django.db import connection
+
+    field = AIProvider._meta.get_field("api_key")
+    assert isinstance(field, EncryptedCharField)
+    fernet = field.f
+    if not isinstance(fernet, MultiFernet):
+        fernet = MultiFernet([fernet])
+    table = connection.ops.quote_name(AIProvider._meta.db_table)
+    done, unreadable = 0, []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, api_key FROM {table} WHERE api_key IS NOT NULL FOR UPDATE")
+        for pk, token in cursor.fetchall():
+            try:
+                rotated = fernet.rotate(token.encode()).decode()
+            except InvalidToken:
+                unreadable.append(pk)
+                continue
+            cursor.execute(f"UPDATE {table} SET api_key = %s WHERE id = %s", [rotated, pk])
+            done += 1
+    return done, unreadable

@@ -56,6 +56,7 @@ class FallbackChat:
             prompt_tokens=result.prompt_tokens,
             completion_tokens=result.completion_tokens,
         )
+        _release_connection()
 
     def _failed(self, link: "ChainLink", exc: ProviderError, index: int) -> None:
         if index + 1 < len(self._links):
@@ -115,6 +116,16 @@ class FallbackChat:
         raise AssertionError("a FallbackChat has at least one provider")
 
 
+def _release_connection() -> None:
+    # The caller has released its database connection before the model call (no model may run
+    # while the process holds one); the lookups here must not hand it one back. Inside a
+    # transaction (a test, or a caller that chose one) closing would abort it: kept there.
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 # Built clients, keyed by everything they were built from (key included, so two schools with
 # different keys never share one), and the chains made of them; the oldest go when there are
 # too many.
@@ -165,6 +176,7 @@ def resolve(task: str, *, build: Callable[["ChainLink"], Any]) -> FallbackChat |
     # Outside a school (the platform, a command) nothing is chosen: no query needed.
     school = None if current_schema() == get_public_schema_name() else school_current()
     links = chat_chain(school, task)
+    _release_connection()
     if not links:
         return None
     school_id = school.pk if school else None

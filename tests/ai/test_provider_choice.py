@@ -265,3 +265,44 @@ def test_the_tutor_answers_with_the_schools_endpoint_then_offline_when_it_fails(
     assert [(r.provider, r.model, r.cost) for r in rows] == [
         ("Our endpoint", "school-model", Decimal(0))
     ]
+
+
+def sessions_that_read_providers() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE %s"
+            " AND datname = current_database()",
+            ['%"tenants_aiprovider"%'],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_looking_up_the_order_leaves_no_connection_held_while_the_model_answers(
+    biology, providers, own
+):
+    import threading
+    import time
+
+    school, course = biology
+    endpoint = own_endpoint(school, own)
+    ai_providers.order_set(school=school.model, task="tutor", provider_ids=[endpoint.pk])
+    own.script(own.sleep(3, then=own.reply("ATP [1].")))
+    outcome = {}
+
+    def answer():
+        outcome["turn"] = ask(school, course, "What do mitochondria produce?")
+        connection.close()
+
+    worker = threading.Thread(target=answer)
+    worker.start()
+    deadline = time.monotonic() + 20
+    while not chat_requests(own) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    settled = time.monotonic() + 2
+    while (during := sessions_that_read_providers()) and time.monotonic() < settled:
+        time.sleep(0.05)
+    worker.join(timeout=30)
+
+    assert chat_requests(own), "the school's endpoint was never called"
+    assert during == 0
+    assert outcome["turn"].answer == "ATP [1]."

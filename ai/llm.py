@@ -9,6 +9,7 @@ and no provider chosen. The client retries 429/5xx (honouring
 Retry-After), timeouts and dropped connections on the initial request; a circuit breaker per
 endpoint then fails fast while the provider is down."""
 
+import hashlib
 import json
 import math
 import re
@@ -105,6 +106,7 @@ class OpenAIChat:
         breaker_failures: int,
         breaker_reset_seconds: float,
         key_hint: str = "OPENAI_API_KEY",
+        breaker_scope: str = "",
     ) -> None:
         self.name = f"openai/{model}"
         self._key_hint = key_hint
@@ -116,8 +118,13 @@ class OpenAIChat:
         self._client = openai_client(
             base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
         )
+        # One breaker per endpoint and account: a school's own account being rate-limited
+        # must not open the breaker of the platform's account at the same address.
         self.breaker = breaker_for(
-            LABEL, base_url, fail_max=breaker_failures, reset_seconds=breaker_reset_seconds
+            LABEL,
+            f"{base_url or ''}#{breaker_scope}" if breaker_scope else base_url,
+            fail_max=breaker_failures,
+            reset_seconds=breaker_reset_seconds,
         )
 
     def _error(self, exc: Exception) -> LLMError:
@@ -330,6 +337,8 @@ def _build(link: "ChainLink") -> OpenAIChat:
         breaker_failures=int(settings.AI_BREAKER_FAILURES),
         breaker_reset_seconds=float(settings.AI_BREAKER_RESET_SECONDS),
         key_hint=link.key_hint,
+        # The environment's provider keeps the breaker it always had.
+        breaker_scope="" if link.is_default else hashlib.sha256(link.api_key.encode()).hexdigest(),
     )
 
 

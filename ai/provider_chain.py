@@ -158,10 +158,8 @@ def _client(link: "ChainLink", build: Callable[["ChainLink"], Any]) -> Any:
 
 
 def _link_name(link: "ChainLink", provider: Any) -> str:
-    from tenants.ai_providers import DEFAULT_LABEL
-
     # The environment's provider keeps the name it always had.
-    return provider.name if link.label == DEFAULT_LABEL else f"{provider.name} ({link.label})"
+    return provider.name if link.is_default else f"{provider.name} ({link.label})"
 
 
 def resolve(task: str, *, build: Callable[["ChainLink"], Any]) -> FallbackChat | None:

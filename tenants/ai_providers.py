@@ -47,6 +47,8 @@ class ChainLink:
     price_output_per_million: Decimal
     # Where a rejected key is fixed, for the error message.
     key_hint: str = "OPENAI_API_KEY"
+    # The environment's provider (it keeps its name and circuit breaker as before).
+    is_default: bool = False
 
 
 def _default_link() -> ChainLink | None:
@@ -60,6 +62,7 @@ def _default_link() -> ChainLink | None:
         api_key=settings.OPENAI_API_KEY,
         price_input_per_million=Decimal(str(settings.LLM_PRICE_INPUT_PER_MILLION)),
         price_output_per_million=Decimal(str(settings.LLM_PRICE_OUTPUT_PER_MILLION)),
+        is_default=True,
     )
 
 

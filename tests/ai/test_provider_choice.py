@@ -101,6 +101,30 @@ def test_another_schools_endpoint_cannot_be_put_in_an_order(providers, own, scho
 
 
 @pytest.mark.django_db
+def test_a_schools_failing_account_opens_only_its_own_breaker(
+    providers, school_a, school_b, settings
+):
+    # School A's own account at the platform's provider address: same URL, another key.
+    settings.AI_BREAKER_FAILURES = 1
+    providers.also_accepted.add("sk-school-a-account")
+    endpoint = ai_providers.own_endpoint_save(
+        school=school_a.model, name="A's account", base_url=providers.url, model="gpt-4o-mini",
+        api_key="sk-school-a-account",
+    )  # fmt: skip
+    ai_providers.order_set(school=school_a.model, task="tutor", provider_ids=[endpoint.pk])
+    providers.script(providers.status(500))
+
+    with schema_context(school_a.schema), pytest.raises(LLMError, match="HTTP 500"):
+        chat_provider(task="tutor").stream_chat(MESSAGES, on_delta=lambda text: None)
+    with schema_context(school_a.schema), pytest.raises(LLMError, match="repeated failures"):
+        chat_provider(task="tutor").stream_chat(MESSAGES, on_delta=lambda text: None)
+
+    text, _ = stream(school_b)  # the platform's account at the same address still answers
+    assert text == providers.default_chat_text({})
+    assert len(chat_requests(providers)) == 2
+
+
+@pytest.mark.django_db
 def test_a_failing_first_provider_hands_over_to_the_next(providers, own, school_a):
     endpoint = own_endpoint(school_a, own)
     operator = offered(providers)

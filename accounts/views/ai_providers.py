@@ -23,9 +23,11 @@ DEFAULT = "default"
 def _option_label(provider: AIProvider) -> str:
     if provider.school_id is not None:
         return f"{provider.name} — {provider.model} (your own endpoint, billed by its provider)"
+    price_in = format(provider.price_input_per_million.normalize(), "f")
+    price_out = format(provider.price_output_per_million.normalize(), "f")
     return (
-        f"{provider.name} — {provider.model} ({provider.price_input_per_million} in / "
-        f"{provider.price_output_per_million} out per 1M tokens, {settings.AI_PRICE_CURRENCY})"
+        f"{provider.name} — {provider.model} ({price_in} in / {price_out} out per 1M tokens, "
+        f"{settings.AI_PRICE_CURRENCY})"
     )
 
 

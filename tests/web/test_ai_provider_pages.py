@@ -86,11 +86,12 @@ def test_the_admin_orders_providers_per_task(school_a, settings):
     add_endpoint(school_a)
     own = AIProvider.objects.get(school=school_a.model)
     offered = AIProvider.objects.create(
-        name="Operator large", base_url="https://llm.example/v1", model="big", tasks=["tutor"]
-    )
+        name="Operator large", base_url="https://llm.example/v1", model="big", tasks=["tutor"],
+        price_input_per_million=Decimal("2.50"), price_output_per_million=Decimal("10"),
+    )  # fmt: skip
     client = school_a.client(school_a.admin)
     page = text(client.get(PAGE))
-    assert "Operator large — big (0.0000 in / 0.0000 out per 1M tokens, USD)" in page
+    assert "Operator large — big (2.5 in / 10 out per 1M tokens, USD)" in page
 
     response = client.post(
         PAGE,

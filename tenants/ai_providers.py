@@ -18,12 +18,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
-from django.dispatch import receiver
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
-from encrypted_fields.fields import EncryptedCharField
 
 from .models import AIModelUsage, AIProvider, AIProviderChoice, AITask, School
 from .quotas import month_start
@@ -108,7 +105,7 @@ def chat_chain(school: School | None, task: str) -> list[ChainLink]:
     order = chosen_order(school, task)
     if not order:
         default = _default_link()
-        return [default] if default else []
+        return _within_spend_cap(school, [default] if default else [])
     allowed = set(usable_providers(school, task).values_list("pk", flat=True))
     links: list[ChainLink] = []
     for provider in order:
@@ -118,7 +115,35 @@ def chat_chain(school: School | None, task: str) -> list[ChainLink]:
                 links.append(default)
         elif provider.pk in allowed and provider.school_id in (None, school.pk):
             links.append(_link(provider))
-    return links
+    return _within_spend_cap(school, links)
+
+
+def _priced(link: ChainLink) -> bool:
+    return bool(link.price_input_per_million or link.price_output_per_million)
+
+
+def spend_cap(school: School) -> Decimal:
+    """The school's monthly cap on priced providers (0: none)."""
+    plan = school.plan
+    return plan.monthly_ai_spend_limit if plan is not None else Decimal(0)
+
+
+def month_spent(school: School, month: dt.date | None = None) -> Decimal:
+    total = AIModelUsage.objects.filter(school=school, month=month or month_start()).aggregate(
+        total=Sum("cost")
+    )["total"]
+    return total or Decimal(0)
+
+
+def _within_spend_cap(school: School, links: list[ChainLink]) -> list[ChainLink]:
+    # Over the cap the priced providers drop out rather than the task failing: the school's own
+    # endpoint, free providers and the offline engine still answer until the month resets.
+    if not any(_priced(link) for link in links):
+        return links
+    cap = spend_cap(school)
+    if not cap or month_spent(school) < cap:
+        return links
+    return [link for link in links if not _priced(link)]
 
 
 # --- the school's own endpoint -------------------------------------------------------------------
@@ -331,43 +356,3 @@ def month_costs(school: School, month: dt.date | None = None) -> tuple[list[Cost
         )
         for row in rows
     ], total
-
-
-# --- key rotation ---------------------------------------------------------------------------------
-
-
-@receiver(setting_changed)
-def _forget_derived_keys(*, setting: str, **kwargs) -> None:
-    # The field derives its Fernet keys once per process (cached on the field); a changed salt
-    # or secret (tests, a rotation) must be seen.
-    if setting in ("SALT_KEY", "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
-        field = AIProvider._meta.get_field("api_key")
-        field.__dict__.pop("keys", None)
-        field.__dict__.pop("f", None)
-
-
-def keys_reencrypt() -> tuple[int, list[int]]:
-    """Encrypt every stored provider key again with the first configured key (MultiFernet's
-    rotate), reading the stored tokens directly: the field would hand back an unreadable token
-    as if it were the key. Returns how many were rotated and the ids of unreadable ones."""
-    from cryptography.fernet import InvalidToken, MultiFernet
-    from django.db import connection
-
-    field = AIProvider._meta.get_field("api_key")
-    assert isinstance(field, EncryptedCharField)
-    fernet = field.f
-    if not isinstance(fernet, MultiFernet):
-        fernet = MultiFernet([fernet])
-    table = connection.ops.quote_name(AIProvider._meta.db_table)
-    done, unreadable = 0, []
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, api_key FROM {table} WHERE api_key IS NOT NULL FOR UPDATE")
-        for pk, token in cursor.fetchall():
-            try:
-                rotated = fernet.rotate(token.encode()).decode()
-            except InvalidToken:
-                unreadable.append(pk)
-                continue
-            cursor.execute(f"UPDATE {table} SET api_key = %s WHERE id = %s", [rotated, pk])
-            done += 1
-    return done, unreadable

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MinValueValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
@@ -97,6 +98,15 @@ class Plan(models.Model):
     )
     monthly_tutor_questions = models.PositiveIntegerField(
         default=20000, help_text="Questions the tutor may answer per month (0: unlimited)."
+    )
+    monthly_ai_spend_limit = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="The most a school may spend on priced AI providers per month, in "
+        "AI_PRICE_CURRENCY (0: no cap). Over it, priced providers are skipped: the school's own "
+        "endpoint, free providers and the offline engine go on.",
     )
 
     class Meta:

@@ -103,6 +103,7 @@ def ai_page(request):
             "plan": school.plan,
             "costs": costs,
             "total": total,
+            "spend_cap": ai_providers.spend_cap(school),
             "currency": settings.AI_PRICE_CURRENCY,
             "order_form": order_form,
             "endpoint": endpoint,

@@ -32,6 +32,7 @@ def public_rows(school: School, *, with_api_keys: bool = True) -> dict[str, Any]
                     "name": school.plan.name,
                     "monthly_generated_questions": school.plan.monthly_generated_questions,
                     "monthly_tutor_questions": school.plan.monthly_tutor_questions,
+                    "monthly_ai_spend_limit": str(school.plan.monthly_ai_spend_limit),
                 }
                 if school.plan
                 else None
@@ -116,6 +117,8 @@ def public_rows_restore(school: School, public: dict[str, Any], *, carry_api_key
             defaults={
                 "monthly_generated_questions": plan["monthly_generated_questions"],
                 "monthly_tutor_questions": plan["monthly_tutor_questions"],
+                # Archives from before the cap existed have none.
+                "monthly_ai_spend_limit": plan.get("monthly_ai_spend_limit", "0"),
             },
         )
     school.is_suspended = saved["is_suspended"]

@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from ai.llm import LLMError, chat_provider
 from tenants import ai_providers
 from tenants.models import AIModelUsage, AIProvider
+from tenants.quotas import month_start
 from tests.fakes.openai_server import count_tokens, running
 
 from .conftest import course_with_people, ingest_in_process, upload
@@ -212,6 +213,31 @@ def test_each_answer_is_costed_at_its_providers_price(providers, school_a):
         ("Operator mini", prompt, completion)
     ]
     assert total == usage.cost
+
+
+@pytest.mark.django_db
+def test_over_the_plans_spending_cap_priced_providers_are_skipped(providers, own, school_a):
+    from tenants.models import Plan
+
+    school_a.model.plan = Plan.objects.create(name="Capped", monthly_ai_spend_limit=Decimal("1"))
+    school_a.model.save()
+    operator = offered(providers)
+    endpoint = own_endpoint(school_a, own)
+    ai_providers.order_set(
+        school=school_a.model, task="tutor", provider_ids=[operator.pk, endpoint.pk]
+    )
+    usage = AIModelUsage.objects.create(
+        school=school_a.model, month=month_start(), provider="Operator mini", model="op-model",
+        cost=Decimal("0.99"),
+    )  # fmt: skip
+
+    stream(school_a)
+    assert len(chat_requests(providers)) == 1 and not chat_requests(own)  # under the cap
+
+    usage.cost = Decimal("1.00")
+    usage.save()
+    stream(school_a)
+    assert len(chat_requests(providers)) == 1 and len(chat_requests(own)) == 1
 
 
 @pytest.mark.django_db

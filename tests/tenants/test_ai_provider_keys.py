@@ -5,7 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from tenants.ai_providers import keys_reencrypt, own_endpoint_save
+from tenants.ai_keys import keys_reencrypt
+from tenants.ai_providers import own_endpoint_save
 from tenants.models import AIProvider
 
 pytestmark = pytest.mark.django_db

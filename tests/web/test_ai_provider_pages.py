@@ -175,3 +175,21 @@ def test_the_page_shows_each_models_cost_next_to_the_budget(school_a, school_b):
     assert "Total 0.6000 USD" in page
     assert "of 20000 tutor questions" in page or "of unlimited tutor questions" in page
     assert "Beta only" not in page
+
+
+def test_the_page_shows_the_spending_cap_and_when_it_is_reached(school_a):
+    from tenants.models import Plan
+
+    school_a.model.plan = Plan.objects.create(name="Capped", monthly_ai_spend_limit=Decimal("5"))
+    school_a.model.save()
+    AIModelUsage.objects.create(
+        school=school_a.model, month=month_start(), provider="Operator mini", model="op-model",
+        prompt_tokens=10, completion_tokens=1, cost=Decimal("4.5"),
+    )  # fmt: skip
+    client = school_a.client(school_a.admin)
+    assert "4.50 of the 5.00 USD spending cap" in text(client.get(PAGE))
+    assert "reached" not in text(client.get(PAGE))
+
+    AIModelUsage.objects.filter(school=school_a.model).update(cost=Decimal("5.2"))
+    page = text(client.get(PAGE))
+    assert "5.20 of the 5.00 USD spending cap: reached. Priced providers are skipped" in page

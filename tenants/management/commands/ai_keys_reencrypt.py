@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.ai_providers import keys_reencrypt
+from tenants.ai_keys import keys_reencrypt
 
 
 class Command(BaseCommand):

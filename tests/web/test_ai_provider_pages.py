@@ -193,3 +193,19 @@ def test_the_page_shows_the_spending_cap_and_when_it_is_reached(school_a):
     AIModelUsage.objects.filter(school=school_a.model).update(cost=Decimal("5.2"))
     page = text(client.get(PAGE))
     assert "5.20 of the 5.00 USD spending cap: reached. Priced providers are skipped" in page
+
+
+def test_only_the_schools_admin_may_change_anything(school_a, school_b):
+    add_endpoint(school_a)
+    data = {"action": "endpoint", "base_url": "https://evil.example/v1", "model": "m"}
+    for user in (school_a.teacher, school_a.student):
+        client = school_a.client(user)
+        assert client.post(PAGE, data).status_code == 403
+        assert client.post(PAGE, {"action": "test"}).status_code == 403
+        assert client.post(f"{PAGE}endpoint/remove/").status_code == 403
+    other = school_b.client(school_b.admin)
+    other.defaults["HTTP_HOST"] = school_a.host
+    for response in (other.post(PAGE, data), other.post(f"{PAGE}endpoint/remove/")):
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    endpoint = AIProvider.objects.get(school=school_a.model)
+    assert endpoint.base_url == "https://alpha.openai.example/v1"

@@ -102,3 +102,61 @@ class APIKeyCreateForm(forms.Form):
         max_length=50, help_text="Who or what uses it, e.g. 'Student information system'."
     )
     scope = forms.ChoiceField(choices=SchoolAPIKey.Scope.choices, initial=SchoolAPIKey.Scope.READ)
+
+
+class OwnEndpointForm(forms.Form):
+    """The school's own OpenAI-compatible endpoint. The key field is never filled in: a stored
+    key is shown as "set on <date>" by the page, and an empty field keeps it."""
+
+    name = forms.CharField(
+        max_length=100, required=False, help_text="How it is listed, e.g. 'Our Azure account'."
+    )
+    base_url = forms.CharField(
+        label="Base URL",
+        max_length=300,
+        help_text="The endpoint's /v1 address, e.g. https://api.openai.com/v1.",
+        error_messages={
+            "required": "Enter the endpoint's address, e.g. https://api.openai.com/v1."
+        },
+    )
+    model = forms.CharField(
+        max_length=200,
+        help_text="e.g. gpt-4o-mini",
+        error_messages={"required": "Name the model to use, e.g. gpt-4o-mini."},
+    )
+    api_key = forms.CharField(
+        label="API key",
+        max_length=500,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Stored encrypted and never shown again. Leave empty to keep the current key.",
+    )
+
+
+class ProviderOrderForm(forms.Form):
+    """Each task's fallback order: up to three steps, each a provider the school may use for it
+    (value: its id, or "default" for the platform's), or nothing. ``tasks``: (task, label,
+    options, the saved order as values)."""
+
+    STEPS = ("First", "then", "then")
+
+    def __init__(self, *args, tasks: list[tuple[str, str, list[tuple[str, str]], list[str]]], **kw):
+        super().__init__(*args, **kw)
+        self.tasks = []
+        for task, label, options, saved in tasks:
+            names = []
+            for step, word in enumerate(self.STEPS):
+                name = f"{task}_{step}"
+                self.fields[name] = forms.ChoiceField(
+                    label=f"{label}: {word}",
+                    choices=[("", "—")] + options,
+                    required=False,
+                    initial=saved[step] if step < len(saved) else "",
+                )
+                names.append(name)
+            self.tasks.append((task, label, [self[name] for name in names]))
+
+    def order(self, task: str) -> list[int | None]:
+        """The chosen steps of ``task`` in order, blanks dropped (None: the platform default)."""
+        values = [self.cleaned_data[f"{task}_{step}"] for step in range(len(self.STEPS))]
+        return [None if v == "default" else int(v) for v in values if v]

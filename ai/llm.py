@@ -2,23 +2,27 @@
 vLLM / Ollama / llama.cpp on the GPU workers): a streamed answer for the tutor and JSON-schema
 structured output for quiz generation.
 
-``chat_provider()`` is None when the built-in offline answerer/generator should be used instead:
-LLM_PROVIDER=offline, or auto with no OPENAI_API_KEY. The client retries 429/5xx (honouring
+``chat_provider(task)`` follows the current school's chosen providers for the task in order
+(tenants.ai_providers), else the environment's; it is None when the built-in offline
+answerer/generator should be used instead: LLM_PROVIDER=offline, or auto with no OPENAI_API_KEY,
+and no provider chosen. The client retries 429/5xx (honouring
 Retry-After), timeouts and dropped connections on the initial request; a circuit breaker per
 endpoint then fails fast while the provider is down."""
 
+import hashlib
 import json
 import math
-import os
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol, TypedDict
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from django.conf import settings
 
 from .openai_compat import ProviderError, breaker_for, openai_client, provider_error
+
+if TYPE_CHECKING:
+    from tenants.ai_providers import ChainLink
 
 LABEL = "chat model provider"
 TEMPERATURE = 0.2
@@ -101,8 +105,11 @@ class OpenAIChat:
         max_output_tokens: int,
         breaker_failures: int,
         breaker_reset_seconds: float,
+        key_hint: str = "OPENAI_API_KEY",
+        breaker_scope: str = "",
     ) -> None:
         self.name = f"openai/{model}"
+        self._key_hint = key_hint
         self._model = model
         self._base_url = base_url
         self._timeout = timeout
@@ -111,8 +118,13 @@ class OpenAIChat:
         self._client = openai_client(
             base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
         )
+        # One breaker per endpoint and account: a school's own account being rate-limited
+        # must not open the breaker of the platform's account at the same address.
         self.breaker = breaker_for(
-            LABEL, base_url, fail_max=breaker_failures, reset_seconds=breaker_reset_seconds
+            LABEL,
+            f"{base_url or ''}#{breaker_scope}" if breaker_scope else base_url,
+            fail_max=breaker_failures,
+            reset_seconds=breaker_reset_seconds,
         )
 
     def _error(self, exc: Exception) -> LLMError:
@@ -120,7 +132,7 @@ class OpenAIChat:
             exc,
             LLMError,
             label=LABEL,
-            key_setting="OPENAI_API_KEY",
+            key_setting=self._key_hint,
             model_setting="LLM_MODEL",
             model=self._model,
             base_url=self._base_url,
@@ -314,49 +326,26 @@ def _parse_json_object(content: str, *, cut_off: bool) -> dict:
     return data
 
 
-def _configuration() -> tuple | None:
-    mode = settings.LLM_PROVIDER
-    if mode == "offline" or (mode == "auto" and not settings.OPENAI_API_KEY):
-        return None
-    return (
-        settings.LLM_MODEL,
-        settings.OPENAI_BASE_URL,
-        settings.OPENAI_API_KEY,
-        float(settings.OPENAI_TIMEOUT_SECONDS),
-        int(settings.OPENAI_MAX_RETRIES),
-        int(settings.LLM_MAX_OUTPUT_TOKENS),
-        int(settings.AI_BREAKER_FAILURES),
-        float(settings.AI_BREAKER_RESET_SECONDS),
-        # A forked worker must not share its parent's sockets.
-        os.getpid(),
+def _build(link: "ChainLink") -> OpenAIChat:
+    return OpenAIChat(
+        model=link.model,
+        base_url=link.base_url,
+        api_key=link.api_key,
+        timeout=float(settings.OPENAI_TIMEOUT_SECONDS),
+        max_retries=int(settings.OPENAI_MAX_RETRIES),
+        max_output_tokens=int(settings.LLM_MAX_OUTPUT_TOKENS),
+        breaker_failures=int(settings.AI_BREAKER_FAILURES),
+        breaker_reset_seconds=float(settings.AI_BREAKER_RESET_SECONDS),
+        key_hint=link.key_hint,
+        # The environment's provider keeps the breaker it always had.
+        breaker_scope="" if link.is_default else hashlib.sha256(link.api_key.encode()).hexdigest(),
     )
 
 
-_current: tuple[tuple, OpenAIChat] | None = None
-_current_lock = threading.Lock()
+def chat_provider(task: str = "tutor") -> ChatProvider | None:
+    """The chat provider for ``task`` ("tutor" or "generation") in the current school: its
+    chosen fallback order (ai.provider_chain), else the environment's provider; None for the
+    offline answerer/generator (nothing configured or chosen)."""
+    from .provider_chain import resolve
 
-
-def chat_provider() -> ChatProvider | None:
-    """The chat provider the settings ask for, or None for the offline answerer/generator.
-    One per process, rebuilt when the relevant settings change."""
-    global _current
-    configuration = _configuration()
-    if configuration is None:
-        return None
-    with _current_lock:
-        if _current is None or _current[0] != configuration:
-            model, base_url, api_key, timeout, retries, max_tokens, failures, reset, _ = (
-                configuration
-            )
-            provider = OpenAIChat(
-                model=model,
-                base_url=base_url,
-                api_key=api_key,
-                timeout=timeout,
-                max_retries=retries,
-                max_output_tokens=max_tokens,
-                breaker_failures=failures,
-                breaker_reset_seconds=reset,
-            )
-            _current = (configuration, provider)
-        return _current[1]
+    return resolve(task, build=_build)

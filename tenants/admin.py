@@ -264,7 +264,12 @@ class PlanAdmin(admin.ModelAdmin):
 
     list_display = ["name", "generated_limit", "tutor_limit", "school_count"]
     search_fields = ["name"]
-    fields = ["name", "monthly_generated_questions", "monthly_tutor_questions"]
+    fields = [
+        "name",
+        "monthly_generated_questions",
+        "monthly_tutor_questions",
+        "monthly_ai_spend_limit",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_schools=Count("schools"))
@@ -339,3 +344,7 @@ class AIUsageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# The AI provider pages live in their own module; importing it registers them.
+from . import admin_ai  # noqa: E402, F401

@@ -1,7 +1,12 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MinValueValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
+from encrypted_fields.fields import EncryptedCharField
 from rest_framework_api_key.models import AbstractAPIKey
 
 from smartedu.db import tenant_connection
@@ -94,6 +99,15 @@ class Plan(models.Model):
     monthly_tutor_questions = models.PositiveIntegerField(
         default=20000, help_text="Questions the tutor may answer per month (0: unlimited)."
     )
+    monthly_ai_spend_limit = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="The most a school may spend on priced AI providers per month, in "
+        "AI_PRICE_CURRENCY (0: no cap). Over it, priced providers are skipped: the school's own "
+        "endpoint, free providers and the offline engine go on.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -123,3 +137,129 @@ class AIUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_id} {self.month:%Y-%m}"
+
+
+class AITask(models.TextChoices):
+    """What a school may point at a provider of its choice. Embeddings stay the platform's
+    (every course's index is built with one model; another model means re-embedding), and
+    there is no lesson feature yet."""
+
+    TUTOR = "tutor", "Tutor answers"
+    GENERATION = "generation", "Quiz generation"
+
+
+def _all_tasks() -> list[str]:
+    return list(AITask.values)
+
+
+class AIProvider(models.Model):
+    """An OpenAI-compatible chat endpoint. ``school`` empty: offered by the platform operator
+    to every school, for the tasks it lists, at its prices. ``school`` set: that school's own
+    endpoint (its own account, so no price here); only that school's tasks ever use it.
+
+    The key is encrypted at rest (Fernet, keys derived from SECRET_KEY and AI_KEYS_SALT) and
+    never shown again after it is saved."""
+
+    school = models.ForeignKey(
+        School,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="ai_providers",
+        help_text="Empty: offered to every school. Set: that school's own endpoint.",
+    )
+    name = models.CharField(max_length=100)
+    base_url = models.CharField(
+        max_length=300, help_text="The endpoint's /v1 URL, e.g. https://api.openai.com/v1."
+    )
+    model = models.CharField(max_length=200)
+    # Null when none (the encrypted field stores an empty value as NULL).
+    api_key = EncryptedCharField(max_length=500, null=True, blank=True)
+    api_key_set_at = models.DateTimeField(null=True, blank=True)
+    tasks = ArrayField(
+        models.CharField(max_length=16, choices=AITask.choices),
+        default=_all_tasks,
+        blank=True,
+        help_text="What schools may use it for.",
+    )
+    price_input_per_million = models.DecimalField(
+        max_digits=12, decimal_places=4, default=Decimal(0),
+        help_text="Price per million prompt tokens, in AI_PRICE_CURRENCY.",
+    )  # fmt: skip
+    price_output_per_million = models.DecimalField(
+        max_digits=12, decimal_places=4, default=Decimal(0),
+        help_text="Price per million completion tokens, in AI_PRICE_CURRENCY.",
+    )  # fmt: skip
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "AI provider"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=models.Q(school__isnull=False),
+                name="ai_provider_one_own_endpoint_per_school",
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(school__isnull=True),
+                name="ai_provider_offered_name_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AIProviderChoice(models.Model):
+    """One step of a school's fallback order for one task, tried from the lowest ``position``.
+    ``provider`` empty: the platform's default (the environment's settings). After the last
+    step the built-in offline answerer/generator always stands in."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="ai_provider_choices")
+    task = models.CharField(max_length=16, choices=AITask.choices)
+    position = models.PositiveSmallIntegerField()
+    provider = models.ForeignKey(
+        AIProvider, null=True, blank=True, on_delete=models.CASCADE, related_name="choices"
+    )
+
+    class Meta:
+        ordering = ["school", "task", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "task", "position"], name="ai_provider_choice_step_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.task} #{self.position}"
+
+
+class AIModelUsage(models.Model):
+    """One school's tokens with one provider and model in one calendar month, and what they
+    cost at the provider's price when they were spent."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="ai_model_usage")
+    month = models.DateField(help_text="The first day of the month (UTC).")
+    provider = models.CharField(max_length=100)
+    model = models.CharField(max_length=200)
+    prompt_tokens = models.PositiveBigIntegerField(default=0)
+    completion_tokens = models.PositiveBigIntegerField(default=0)
+    # Ten places: a price per million tokens with four places times a token count is exact.
+    cost = models.DecimalField(max_digits=22, decimal_places=10, default=Decimal(0))
+
+    class Meta:
+        ordering = ["-month", "school", "provider", "model"]
+        verbose_name = "AI usage per model"
+        verbose_name_plural = "AI usage per model"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "month", "provider", "model"],
+                name="ai_model_usage_once_per_month",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.month:%Y-%m} {self.provider} {self.model}"

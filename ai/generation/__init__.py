@@ -48,7 +48,7 @@ def generator_for(*, offline: bool = False, content_check: ContentCheck | None =
     if not offline:
         from ..llm import chat_provider
 
-        provider = chat_provider()
+        provider = chat_provider(task="generation")
         if provider is not None:
             from .llm import LLMGenerator
 

@@ -137,7 +137,7 @@ class LLMGenerator:
     """Questions written by a language model. ``provider`` defaults to the configured one."""
 
     def __init__(self, provider: ChatProvider | None = None) -> None:
-        provider = provider or chat_provider()
+        provider = provider or chat_provider(task="generation")
         if provider is None:
             raise LLMError("No chat model provider is configured.", retryable=False)
         self.provider = provider

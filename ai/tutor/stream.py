@@ -61,7 +61,7 @@ def answer_stream(
     A provider failure falls back to the offline answer; nothing is raised for it."""
     from ..llm import LLMError, chat_provider
 
-    provider = chat_provider() if sources else None
+    provider = chat_provider(task="tutor") if sources else None
     answer = Answer(provider=provider.name if provider else OFFLINE_PROVIDER, text=not_covered)
     if sources and provider is not None:
         streamed: list[str] = []

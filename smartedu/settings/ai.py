@@ -1,7 +1,7 @@
 """Course material, embeddings, retrieval and the tutor. Every value comes from the environment;
 the manual's settings page, generated from this file, shows each one with the comment above it."""
 
-from .env import get_float, get_int, get_str
+from .env import get_bool, get_float, get_int, get_list, get_str
 
 # --- uploads: checked before any work starts ----------------------------------------------
 # The largest material file (50 MB).
@@ -76,6 +76,28 @@ LLM_PROVIDER = get_str("LLM_PROVIDER", "auto")
 LLM_MODEL = get_str("LLM_MODEL", "gpt-4o-mini")
 # The longest tutor answer, in tokens.
 LLM_MAX_OUTPUT_TOKENS = get_int("LLM_MAX_OUTPUT_TOKENS", 700)
+
+# --- provider choice per school -----------------------------------------------------------------
+# The environment's chat provider above is every school's default; the operator may offer more
+# (platform admin, AI providers) and a school admin may add the school's own endpoint and choose
+# a fallback order per task. Prices are per million tokens, in this currency.
+AI_PRICE_CURRENCY = get_str("AI_PRICE_CURRENCY", "USD")
+# What the default provider's prompt tokens cost per million (shown against schools' budgets).
+LLM_PRICE_INPUT_PER_MILLION = get_float("LLM_PRICE_INPUT_PER_MILLION", 0.0)
+# What the default provider's completion tokens cost per million.
+LLM_PRICE_OUTPUT_PER_MILLION = get_float("LLM_PRICE_OUTPUT_PER_MILLION", 0.0)
+# Provider keys (operator-offered and schools' own) are encrypted at rest with Fernet, keyed by
+# DJANGO_SECRET_KEY and this salt. Comma-separated to rotate: the first salt encrypts, every one
+# (with every DJANGO_SECRET_KEY_FALLBACKS key) still decrypts; after a change run
+# `manage.py ai_keys_reencrypt`. Changing DJANGO_SECRET_KEY without keeping the old one in the
+# fallbacks makes every stored provider key unreadable.
+SALT_KEY = get_list("AI_KEYS_SALT", ["smartedu-ai-provider-keys"])
+# A school's own endpoint is called from inside the platform's network, so by default it must
+# be a public address (not localhost, 10.x, 192.168.x, ...). true: allow local addresses (a
+# single-school install whose model server runs next to it).
+AI_OWN_ENDPOINTS_MAY_BE_LOCAL = get_bool("AI_OWN_ENDPOINTS_MAY_BE_LOCAL", False)
+# Seconds the school admin's "Test connection" waits for the endpoint's /v1/models.
+AI_ENDPOINT_TEST_TIMEOUT_SECONDS = get_float("AI_ENDPOINT_TEST_TIMEOUT_SECONDS", 5.0)
 
 # --- retrieval and tutor ----------------------------------------------------------------------
 # A course with at most this many chunks is searched exactly (every vector compared); a bigger

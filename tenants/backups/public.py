@@ -1,9 +1,21 @@
-"""The school's rows in the public schema (school, plan, domains, API keys, AI usage): as JSON for
-an archive, and back onto a restored school."""
+"""The school's rows in the public schema (school, plan, domains, API keys, AI usage, AI provider
+choices and the school's own endpoint): as JSON for an archive, and back onto a restored school.
+
+The own endpoint's key never travels (an archive is no place for a live secret): a restored
+school's admin types it again."""
 
 from typing import Any
 
-from tenants.models import AIUsage, Domain, Plan, School, SchoolAPIKey
+from tenants.models import (
+    AIModelUsage,
+    AIProvider,
+    AIProviderChoice,
+    AIUsage,
+    Domain,
+    Plan,
+    School,
+    SchoolAPIKey,
+)
 
 
 def public_rows(school: School, *, with_api_keys: bool = True) -> dict[str, Any]:
@@ -20,6 +32,7 @@ def public_rows(school: School, *, with_api_keys: bool = True) -> dict[str, Any]
                     "name": school.plan.name,
                     "monthly_generated_questions": school.plan.monthly_generated_questions,
                     "monthly_tutor_questions": school.plan.monthly_tutor_questions,
+                    "monthly_ai_spend_limit": str(school.plan.monthly_ai_spend_limit),
                 }
                 if school.plan
                 else None
@@ -38,6 +51,39 @@ def public_rows(school: School, *, with_api_keys: bool = True) -> dict[str, Any]
                 "completion_tokens": u.completion_tokens,
             }
             for u in AIUsage.objects.filter(school=school).order_by("month")
+        ],
+        "ai_model_usage": [
+            {
+                "month": u.month.isoformat(),
+                "provider": u.provider,
+                "model": u.model,
+                "prompt_tokens": u.prompt_tokens,
+                "completion_tokens": u.completion_tokens,
+                "cost": str(u.cost),
+            }
+            for u in AIModelUsage.objects.filter(school=school).order_by(
+                "month", "provider", "model"
+            )
+        ],
+        "ai_own_endpoint": [
+            {"name": p.name, "base_url": p.base_url, "model": p.model}
+            for p in AIProvider.objects.filter(school=school)
+        ],
+        # Steps name their provider: "own" (the school's endpoint), an operator provider's name,
+        # or None (the platform default).
+        "ai_provider_choices": [
+            {
+                "task": c.task,
+                "position": c.position,
+                "provider": (
+                    None
+                    if c.provider is None
+                    else "own"
+                    if c.provider.school_id is not None
+                    else c.provider.name
+                ),
+            }
+            for c in AIProviderChoice.objects.filter(school=school).select_related("provider")
         ],
     }
     if with_api_keys:
@@ -71,6 +117,8 @@ def public_rows_restore(school: School, public: dict[str, Any], *, carry_api_key
             defaults={
                 "monthly_generated_questions": plan["monthly_generated_questions"],
                 "monthly_tutor_questions": plan["monthly_tutor_questions"],
+                # Archives from before the cap existed have none.
+                "monthly_ai_spend_limit": plan.get("monthly_ai_spend_limit", "0"),
             },
         )
     school.is_suspended = saved["is_suspended"]
@@ -83,6 +131,7 @@ def public_rows_restore(school: School, public: dict[str, Any], *, carry_api_key
         AIUsage.objects.create(
             school=school, **{**usage, "month": date.fromisoformat(usage["month"])}
         )
+    _ai_providers_restore(school, public)
     if not carry_api_keys:
         return 0
     for key in public.get("api_keys", []):
@@ -100,3 +149,24 @@ def public_rows_restore(school: School, public: dict[str, Any], *, carry_api_key
             },
         )
     return len(public.get("api_keys", []))
+
+
+def _ai_providers_restore(school: School, public: dict[str, Any]) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    for usage in public.get("ai_model_usage", []):
+        month, cost = date.fromisoformat(usage["month"]), Decimal(usage["cost"])
+        AIModelUsage.objects.create(school=school, **{**usage, "month": month, "cost": cost})
+    own = None
+    for endpoint in public.get("ai_own_endpoint", []):
+        own = AIProvider.objects.create(school=school, **endpoint)
+    offered = {p.name: p for p in AIProvider.objects.filter(school__isnull=True)}
+    for choice in public.get("ai_provider_choices", []):
+        name = choice["provider"]
+        provider = own if name == "own" else offered.get(name) if name else None
+        if name and provider is None:
+            continue  # the operator no longer offers it: the step is dropped
+        AIProviderChoice.objects.create(
+            school=school, task=choice["task"], position=choice["position"], provider=provider
+        )

@@ -233,7 +233,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "at": time.monotonic(),
             }
         )
-        if self.headers.get("Authorization") != f"Bearer {fake.api_key}":
+        keys = {fake.api_key, *fake.also_accepted}
+        if self.headers.get("Authorization") not in {f"Bearer {key}" for key in keys}:
             self._error(
                 401,
                 "Incorrect API key provided. You can find your API key on the "
@@ -517,6 +518,8 @@ class FakeOpenAIServer:
 
     def __init__(self, api_key: str = DEFAULT_API_KEY, models: tuple[str, ...] = MODELS):
         self.api_key = api_key
+        # More keys it accepts (two accounts on one provider), for tests that need them.
+        self.also_accepted: set[str] = set()
         self.models = list(models)
         self.requests: list[dict] = []
         self._queue: deque[Behaviour] = deque()

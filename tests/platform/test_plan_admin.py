@@ -62,12 +62,14 @@ def test_operator_makes_a_plan_and_puts_a_school_on_it(operator, school_a, setti
             "name": "Pilot",
             "monthly_generated_questions": "3",
             "monthly_tutor_questions": "0",
+            "monthly_ai_spend_limit": "12.50",
             "_save": "Save",
         },
     )
     assert response.status_code == 302 and response["Location"] == PLANS
     plan = Plan.objects.get(name="Pilot")
     assert (plan.monthly_generated_questions, plan.monthly_tutor_questions) == (3, 0)
+    assert str(plan.monthly_ai_spend_limit) == "12.50"
 
     change = f"{SCHOOLS}{school_a.model.pk}/change/"
     fields = form_fields(client, change)

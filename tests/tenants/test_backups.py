@@ -7,6 +7,7 @@ import json
 import tarfile
 import uuid
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,10 @@ from ai.retrieval import chunk_search
 from quizzes import services as quiz_services
 from quizzes.attempts.selectors import attempt_questions
 from quizzes.attempts.services import answer_save, attempt_start, attempt_submit
+from tenants import ai_providers
 from tenants.backups.schema import file_columns, schema_tables
 from tenants.backups.storage import stored_files
-from tenants.models import AIUsage, School
+from tenants.models import AIModelUsage, AIUsage, School
 from tenants.services import api_key_create
 
 from ..ai.conftest import course_with_people, ingest_in_process, upload
@@ -101,6 +103,19 @@ def fill(school, tmp_path):
     AIUsage.objects.create(
         school=school.model, month="2026-11-01", tutor_questions=7, prompt_tokens=1234
     )
+    # The school's own AI endpoint (its key never travels), its order and its cost per model.
+    own = ai_providers.own_endpoint_save(
+        school=school.model,
+        name=f"{school.schema} endpoint",
+        base_url=f"https://{school.schema}.ai.example/v1",
+        model="school-model",
+        api_key="sk-school-secret-key",
+    )
+    ai_providers.order_set(school=school.model, task="tutor", provider_ids=[own.pk, None])
+    AIModelUsage.objects.create(
+        school=school.model, month="2026-11-01", provider=own.name, model="school-model",
+        prompt_tokens=1000, completion_tokens=10, cost=Decimal("0.0105"),
+    )  # fmt: skip
     connection.set_schema_to_public()
     return secret
 
@@ -170,6 +185,14 @@ def test_a_school_restored_under_a_new_name_holds_every_row_and_file_of_the_orig
     assert response.status_code == 302
     assert any("Mitochondria" in text for text in searches(copy, "where is ATP made"))
     assert AIUsage.objects.get(school=restored).prompt_tokens == 1234
+    endpoint = ai_providers.own_endpoint(restored)
+    assert (endpoint.name, endpoint.model, endpoint.api_key or "") == (
+        f"{school.schema} endpoint",
+        "school-model",
+        "",
+    )
+    assert ai_providers.chosen_order(restored, "tutor") == [endpoint, None]
+    assert AIModelUsage.objects.get(school=restored).cost == Decimal("0.0105")
     # ...and the original's partner key does not open it (a key belongs to one school).
     assert restored.api_keys.count() == 0
     headers = {"HTTP_AUTHORIZATION": f"Api-Key {secret}"}

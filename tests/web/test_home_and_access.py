@@ -16,6 +16,7 @@ ADMIN_PAGES = [
     "/accounts/invitations/",
     "/courses/roster/",
     "/school/api-keys/",
+    "/school/ai/",
 ]
 
 

@@ -37,12 +37,18 @@ class Command(BaseCommand):
                 }
             )
         plans = list(
-            Plan.objects.values("name", "monthly_generated_questions", "monthly_tutor_questions")
+            Plan.objects.values(
+                "name",
+                "monthly_generated_questions",
+                "monthly_tutor_questions",
+                "monthly_ai_spend_limit",
+            )
         )
         (folder / "platform.json").write_text(
             json.dumps(
                 {"created_at": timezone.now().isoformat(), "plans": plans, "schools": written},
                 indent=1,
+                default=str,  # the spending cap is a Decimal
             )
         )
         self.stdout.write(f"{folder}: {len(written)} schools")

@@ -47,8 +47,9 @@ MEANING_MIN_COVERAGE = 0.34
 # The fewest content words a source's sentence needs to be compared with an answer's sentence.
 MATCH_MIN_WORDS = 3
 
-_CITATION = re.compile(r"\s*\[(\d{1,3})\]")
-_CITATIONS_ONLY = re.compile(r"^(?:\s*\[\d{1,3}\])+[\s.,;:!?]*$")
+# "[1]", and "[1, 2]" from a model that wrote several numbers in one pair of brackets.
+_CITATION = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+_CITATIONS_ONLY = re.compile(r"^(?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])+[\s.,;:!?]*$")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•>]+|\d{1,2}[.)])\s+")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*(?![\w])")
 _TERM = re.compile(r"[^\W_](?:[\w'’.+/=-]*[^\W_])?|--?[A-Za-z][\w-]*")
@@ -263,7 +264,7 @@ def check_answer(text: str, sources: list[Source], *, not_covered: str) -> Check
     kept_pieces: dict[int, str] = {}
     for piece, vector in zip(claims, vectors, strict=True):
         sentence = plain[id(piece)]
-        cited = [int(n) for n in _CITATION.findall(piece.text)]
+        cited = [int(n) for group in _CITATION.findall(piece.text) for n in group.split(",")]
         verdict = _verdict(sentence, cited, _unit(vector), by_n)
         verdicts.append(verdict)
         if verdict.verdict in (SUPPORTED, CONNECTIVE):

@@ -98,6 +98,8 @@ class _Piece:
 
     text: str
     sentence: bool
+    # The space between two sentences of a line (not a list marker nor a line break).
+    gap: bool = False
 
 
 def split_answer(text: str) -> list[_Piece]:
@@ -116,7 +118,7 @@ def split_answer(text: str) -> list[_Piece]:
         start = 0
         for gap in SENTENCE_END.finditer(body):
             _add_sentence(pieces, body[start : gap.start()])
-            pieces.append(_Piece(gap.group(0), False))
+            pieces.append(_Piece(gap.group(0), False, gap=True))
             start = gap.end()
         _add_sentence(pieces, body[start:])
         if ending:
@@ -386,6 +388,8 @@ def _rebuild(pieces: list[_Piece], kept: dict[int, str]) -> str:
                 current.append(kept[id(piece)])
                 has_sentence = True
             continue
+        if piece.gap and not has_sentence:
+            continue  # the space after a removed sentence that opened the line
         if "\n" in piece.text:
             if has_sentence:
                 lines.append(_tidy("".join(current)))
@@ -401,7 +405,8 @@ def _rebuild(pieces: list[_Piece], kept: dict[int, str]) -> str:
 
 
 def _tidy(line: str) -> str:
-    return re.sub(r"[ \t]{2,}", " ", line).rstrip()
+    # Spaces left where a sentence went close up; a list's indentation stays.
+    return re.sub(r"(?<=\S)[ \t]{2,}", " ", line).rstrip()
 
 
 def _unit(vector: list[float]) -> list[float]:

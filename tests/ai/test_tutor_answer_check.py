@@ -391,3 +391,34 @@ def test_the_teacher_trace_and_the_api_show_every_sentence_s_verdict(
         data = TutorTurnTraceSerializer(turn).data
     assert data["answer_check"][0]["verdict"] == "supported"
     assert data["answer_check"][1]["dropped"] == [cells]
+
+
+def test_the_check_keeps_the_answer_s_lines_and_lists_and_rewrites_only_what_it_must():
+    from ai.tutor.check import check_answer
+    from ai.tutor.retrieve import Source
+
+    sources = [
+        Source(1, 9001, 1, "Cells", None, "Mitochondria", samples.CELL_BIOLOGY[1], None),
+        Source(2, 9002, 2, "Plants", None, "Chloroplasts", samples.PHOTOSYNTHESIS[0], None),
+    ]
+    written = (
+        "- Mitochondria store energy as ATP [2].\n"
+        "- They were found on Mars. Chlorophyll absorbs red and blue light [2].\n"
+        "\n"
+        "Photosynthesis takes place in chloroplasts [1, 2]. Leaves look green. [2]"
+    )
+
+    checked = check_answer(written, sources, not_covered=NOT_COVERED)
+
+    assert checked.text == (
+        "- Mitochondria store energy as ATP [1].\n"
+        "- Chlorophyll absorbs red and blue light [2].\n"
+        "\n"
+        "Photosynthesis takes place in chloroplasts [2]. Leaves look green. [2]"
+    )
+    assert checked.supported is True and checked.cited == [1, 2]
+    by_sentence = {v.sentence: v for v in checked.verdicts}
+    assert by_sentence["Mitochondria store energy as ATP."].dropped == [2]
+    mars = by_sentence["They were found on Mars."]
+    assert mars.verdict == "unsupported" and "“Mars”" in mars.reason
+    assert by_sentence["Photosynthesis takes place in chloroplasts."].kept == [2]

@@ -422,3 +422,30 @@ def test_the_check_keeps_the_answer_s_lines_and_lists_and_rewrites_only_what_it_
     mars = by_sentence["They were found on Mars."]
     assert mars.verdict == "unsupported" and "“Mars”" in mars.reason
     assert by_sentence["Photosynthesis takes place in chloroplasts."].kept == [2]
+
+
+def test_an_answer_that_cannot_be_checked_is_never_shown_and_the_material_is_quoted(
+    fresh_school, committed, settings, openai_server, tmp_path
+):
+    # Everything through the fake provider, whose vectors carry no meaning (hence no
+    # similarity floor). The first question warms the caches; for the second the model
+    # answers and then the embedding of its sentences fails.
+    openai_server.use_for(settings)
+    settings.TUTOR_MIN_SIMILARITY = -1.0
+    settings.OPENAI_MAX_RETRIES = 0
+    school = fresh_school()
+    biology = course_with_people(school)
+    material, _ = upload(school, biology, samples.text_file(tmp_path, samples.CELL_BIOLOGY[1]))
+    assert ingest_in_process(school, material.pk).state == "ready"
+    ask(school, biology, MITOCHONDRIA)
+    unchecked = "Mitochondria were invented in 1999 by a committee [1]."
+    openai_server.script(openai_server.reply(unchecked), openai_server.status(500))
+
+    turn, events = ask(school, biology, MITOCHONDRIA)
+
+    assert openai_server.pending == 0  # the model answered, the check's embedding failed
+    assert turn.provider.startswith("offline/extractive (fallback")
+    assert turn.error and turn.prompt_tokens > 0
+    assert "1999" not in turn.answer and "powerhouses" in turn.answer
+    assert shown(events) == turn.answer and "reset" in [e["type"] for e in events]
+    assert all(v["reason"].startswith("Quoted word for word") for v in turn.answer_check)

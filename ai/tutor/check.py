@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 
 from ..injection import is_instruction
+from .answer_text import CITATION, rebuild, recited, split_answer
 from .compose import _STOPWORDS, _stem, _words
 
 if TYPE_CHECKING:
@@ -47,13 +48,8 @@ MEANING_MIN_COVERAGE = 0.34
 # The fewest content words a source's sentence needs to be compared with an answer's sentence.
 MATCH_MIN_WORDS = 3
 
-# "[1]", and "[1, 2]" from a model that wrote several numbers in one pair of brackets.
-_CITATION = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
-_CITATIONS_ONLY = re.compile(r"^(?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])+[\s.,;:!?]*$")
-_LIST_MARKER = re.compile(r"^\s*(?:[-*•>]+|\d{1,2}[.)])\s+")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*(?![\w])")
 _TERM = re.compile(r"[^\W_](?:[\w'’.+/=-]*[^\W_])?|--?[A-Za-z][\w-]*")
-_TRAILING = re.compile(r"[\s.!?:;,]*$")
 # Words that carry no claim about the subject: an answer's framing of itself.
 _FRAMING = frozenset(
     """according answer answers course covers described explains following great here
@@ -89,54 +85,6 @@ class Checked:
 
     def as_json(self) -> list[dict[str, Any]]:
         return [asdict(v) for v in self.verdicts]
-
-
-@dataclass
-class _Piece:
-    """A span of the answer: a sentence (with the citations after it) or the blank space and
-    list markers between sentences, kept to rebuild the text."""
-
-    text: str
-    sentence: bool
-    # The space between two sentences of a line (not a list marker nor a line break).
-    gap: bool = False
-
-
-def split_answer(text: str) -> list[_Piece]:
-    """The answer as sentences and the space between them; citations that follow a sentence's
-    full stop ("… ATP. [1]") belong to that sentence. Joining the pieces gives ``text``."""
-    from ..chunking import SENTENCE_END
-
-    pieces: list[_Piece] = []
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        ending = line[len(body) :]
-        marker = _LIST_MARKER.match(body)
-        if marker:
-            pieces.append(_Piece(marker.group(0), False))
-            body = body[marker.end() :]
-        start = 0
-        for gap in SENTENCE_END.finditer(body):
-            _add_sentence(pieces, body[start : gap.start()])
-            pieces.append(_Piece(gap.group(0), False, gap=True))
-            start = gap.end()
-        _add_sentence(pieces, body[start:])
-        if ending:
-            pieces.append(_Piece(ending, False))
-    return pieces
-
-
-def _add_sentence(pieces: list[_Piece], text: str) -> None:
-    if not text:
-        return
-    if _CITATIONS_ONLY.match(text):
-        previous = next((p for p in reversed(pieces) if p.sentence), None)
-        if previous is not None and pieces[-1].text.strip() == "":
-            # "… ATP. [1]": the space and the citation join the sentence before them.
-            gap = pieces.pop()
-            previous.text += gap.text + text
-            return
-    pieces.append(_Piece(text, True))
 
 
 def key_terms(text: str) -> list[str]:
@@ -259,22 +207,22 @@ def check_answer(text: str, sources: list[Source], *, not_covered: str) -> Check
 
     pieces = split_answer(text)
     claims = [p for p in pieces if p.sentence]
-    plain = {id(p): _CITATION.sub("", p.text).strip() for p in claims}
+    plain = {id(p): CITATION.sub("", p.text).strip() for p in claims}
     by_n = _source_texts(sources)
     vectors = embedder().embed([plain[id(p)] or "." for p in claims]) if claims else []
     verdicts: list[Verdict] = []
     kept_pieces: dict[int, str] = {}
     for piece, vector in zip(claims, vectors, strict=True):
         sentence = plain[id(piece)]
-        cited = [int(n) for group in _CITATION.findall(piece.text) for n in group.split(",")]
+        cited = [int(n) for group in CITATION.findall(piece.text) for n in group.split(",")]
         verdict = _verdict(sentence, cited, _unit(vector), by_n)
         verdicts.append(verdict)
         if verdict.verdict in (SUPPORTED, CONNECTIVE):
-            kept_pieces[id(piece)] = _recited(piece.text, cited, verdict.kept)
+            kept_pieces[id(piece)] = recited(piece.text, cited, verdict.kept)
     if not any(v.verdict == SUPPORTED for v in verdicts):
         return Checked(not_covered, [], False, verdicts)
     unchanged = all(kept_pieces.get(id(p)) == p.text for p in claims)
-    rebuilt = text.strip() if unchanged else _rebuild(pieces, kept_pieces)
+    rebuilt = text.strip() if unchanged else rebuild(pieces, kept_pieces)
     cited_in_text = sorted(
         {n for v in verdicts if v.verdict in (SUPPORTED, CONNECTIVE) for n in v.kept}
     )
@@ -359,54 +307,6 @@ def _unsupported_reason(shown: _Support | None, cited: list[int], unknown: list[
         f"has similarity {shown.similarity:.2f} (below {minimum:.2f}) and holds "
         f"{shown.coverage:.0%} of its content words; removed."
     )
-
-
-def _recited(text: str, cited: list[int], kept: list[int]) -> str:
-    """The sentence with ``kept`` as its citations, where its first citation was (else before
-    its final punctuation)."""
-    if cited == kept:
-        return text
-    marks = "".join(f"[{n}]" for n in kept)
-    first = _CITATION.search(text)
-    if first is None:
-        end = _TRAILING.search(text)
-        at = end.start() if end else len(text)
-        return f"{text[:at]} {marks}{text[at:]}" if marks else text
-    head, tail = text[: first.start()], _CITATION.sub("", text[first.end() :])
-    return f"{head} {marks}{tail}" if marks else f"{head}{tail}"
-
-
-def _rebuild(pieces: list[_Piece], kept: dict[int, str]) -> str:
-    """The answer with only the kept sentences: a line whose sentences all went goes with its
-    list marker; spaces between sentences close up."""
-    lines: list[str] = []
-    current: list[str] = []
-    has_sentence = False
-    for piece in pieces:
-        if piece.sentence:
-            if id(piece) in kept:
-                current.append(kept[id(piece)])
-                has_sentence = True
-            continue
-        if piece.gap and not has_sentence:
-            continue  # the space after a removed sentence that opened the line
-        if "\n" in piece.text:
-            if has_sentence:
-                lines.append(_tidy("".join(current)))
-            elif not "".join(current).strip():
-                lines.append("")  # a blank line stays a paragraph break
-            current, has_sentence = [], False
-            continue
-        current.append(piece.text)
-    if has_sentence:
-        lines.append(_tidy("".join(current)))
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def _tidy(line: str) -> str:
-    # Spaces left where a sentence went close up; a list's indentation stays.
-    return re.sub(r"(?<=\S)[ \t]{2,}", " ", line).rstrip()
 
 
 def _unit(vector: list[float]) -> list[float]:

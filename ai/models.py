@@ -71,12 +71,17 @@ class TutorTurn(models.Model):
     question = models.TextField()
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     answer = models.TextField(blank=True)
+    # True when every claim of the answer is supported by a source it cites (and there is one);
     # False when the material did not support an answer and the tutor said so.
     supported = models.BooleanField(null=True)
     # [{"n": 1, "chunk_id", "material_id", "material_title", "page", "section", "quote"}]
     citations = models.JSONField(default=list, blank=True)
     # Every retrieved chunk with its scores, whether or not it was cited.
     retrieved = models.JSONField(default=list, blank=True)
+    # The answer check's verdict on each sentence of the answer (ai.tutor.check.Verdict):
+    # [{"sentence", "cited", "kept", "dropped", "verdict", "reason", "match", "match_source",
+    # "similarity", "coverage"}].
+    answer_check = models.JSONField(default=list, blank=True)
     provider = models.CharField(max_length=200, blank=True)
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)

@@ -94,6 +94,14 @@ def scored_sentences(
     return scored
 
 
+def sentence_vectors(
+    passages: list[tuple[int, str, str]],
+) -> dict[int, tuple[list[str], list[list[float]]]]:
+    """Each (passage id, heading, text)'s sentences and their unit vectors, from the same cache
+    as ``scored_sentences``: the tutor's answer check compares an answer's sentences with them."""
+    return _sentence_vectors(passages)
+
+
 def _unit(vector: list[float]) -> list[float]:
     norm = sum(x * x for x in vector) ** 0.5 or 1.0
     return [x / norm for x in vector]

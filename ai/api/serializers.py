@@ -202,8 +202,9 @@ class TutorAnswerSerializer(serializers.Serializer):
     answer = serializers.CharField()
     supported = serializers.BooleanField(
         allow_null=True,
-        help_text="False when the course material does not cover the question and the answer "
-        "says so.",
+        help_text="True when every claim of the answer is supported by a source it cites (each "
+        "sentence is checked against its sources); false when the course material does not "
+        "cover the question and the answer says so.",
     )
     citations = TutorCitationSerializer(many=True)
     state = serializers.ChoiceField(choices=TutorTurn.State.choices)
@@ -225,6 +226,34 @@ class TutorRetrievedSerializer(serializers.Serializer):
     supports = serializers.BooleanField(help_text="Whether it counted as support for an answer.")
 
 
+@extend_schema_serializer(component_name="TutorAnswerCheck")
+class TutorAnswerCheckSerializer(serializers.Serializer):
+    """The answer check's verdict on one sentence of the answer."""
+
+    sentence = serializers.CharField(
+        help_text="The sentence as the model wrote it, citations removed."
+    )
+    cited = serializers.ListField(child=serializers.IntegerField(), help_text="Its citations [n].")
+    kept = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The citations the final answer gives it."
+    )
+    dropped = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Citations removed: the source does not support it, or there is no such source.",
+    )
+    verdict = serializers.ChoiceField(
+        choices=["supported", "connective", "unsupported", "instruction"],
+        help_text="supported and connective sentences stay; the others were removed.",
+    )
+    reason = serializers.CharField()
+    match = serializers.CharField(help_text="The closest sentence of a source.")
+    match_source = serializers.IntegerField(allow_null=True, help_text="Which source [n].")
+    similarity = serializers.FloatField(allow_null=True, help_text="Cosine similarity to it.")
+    coverage = serializers.FloatField(
+        allow_null=True, help_text="The share of the sentence's content words the source holds."
+    )
+
+
 @extend_schema_serializer(component_name="TutorTurn")
 class TutorTurnTraceSerializer(serializers.ModelSerializer):
     """One question to the tutor with everything that went into its answer."""
@@ -236,6 +265,7 @@ class TutorTurnTraceSerializer(serializers.ModelSerializer):
     supported = serializers.BooleanField(allow_null=True)
     citations = TutorCitationSerializer(many=True)
     retrieved = TutorRetrievedSerializer(many=True)
+    answer_check = TutorAnswerCheckSerializer(many=True)
     latency_ms = serializers.IntegerField(allow_null=True)
 
     class Meta:
@@ -251,6 +281,7 @@ class TutorTurnTraceSerializer(serializers.ModelSerializer):
             "supported",
             "citations",
             "retrieved",
+            "answer_check",
             "provider",
             "prompt_tokens",
             "completion_tokens",

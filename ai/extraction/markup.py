@@ -1,5 +1,6 @@
 """HTML and Markdown: readable text split at headings; scripts, styles, navigation and hidden
-elements left out."""
+elements (the hidden attribute, aria-hidden, display:none, visibility:hidden, zero size or
+opacity, white text without a background) left out."""
 
 import re
 from collections.abc import Iterator
@@ -27,7 +28,18 @@ BOILERPLATE_CLASS = re.compile(
     r"(?:$|[\s_-])",
     re.IGNORECASE,
 )
-HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Inline styles that hide text from a reader but not from a parser: the way to plant instructions
+# for an AI in a page a teacher sees nothing odd in.
+HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|(?:^|[;\s])(?:font-size\s*:\s*0(?![.\d])"
+    r"|opacity\s*:\s*0(?:\.0+)?(?![.\d]))",
+    re.IGNORECASE,
+)
+# White text, unless the same style gives it a background to be read on.
+WHITE_TEXT = re.compile(
+    r"(?:^|[;\s])color\s*:\s*(?:white\b|#fff(?:fff)?\b|rgba?\(\s*255\s*,\s*255\s*,\s*255\b)",
+    re.IGNORECASE,
+)
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 
@@ -150,7 +162,10 @@ def _html_skipped(element, tag: str) -> bool:
         ancestor.tag in ("article", "section", "main") for ancestor in element.iterancestors()
     ):
         return True  # a page header (logo, site menu), not an article's own header
-    return bool(HIDDEN_STYLE.search(element.get("style") or ""))
+    style = element.get("style") or ""
+    if WHITE_TEXT.search(style) and "background" not in style.lower():
+        return True
+    return bool(HIDDEN_STYLE.search(style))
 
 
 # --- Markdown ---------------------------------------------------------------------------------

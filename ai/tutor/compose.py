@@ -1,9 +1,11 @@
 """Step 2: what the answer is made of: the chat messages for a language model, the offline
-answer quoted from the sources, citation clean-up, and the quote each citation shows."""
+answer quoted from the sources, and the quote each citation shows. A sentence of the material
+that reads as instructions to an assistant (``ai.injection``) is never quoted."""
 
 import html
 import re
 
+from ..injection import is_instruction
 from .payloads import SourcePayload
 from .retrieve import Source
 
@@ -26,7 +28,6 @@ SYSTEM_PROMPT = (
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
-_CITATION_RE = re.compile(r"\[(\d{1,2})\]")
 _STOPWORDS = frozenset(
     """a about above after again all also am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further
@@ -58,6 +59,8 @@ def _best_sentences(question: str, source: Source, limit: int = 2) -> list[tuple
     wanted = {_stem(w) for w in _words(question)}
     scored = []
     for index, sentence in enumerate(_sentences(source.text)):
+        if is_instruction(sentence):
+            continue
         found = {_stem(w) for w in _words(sentence)}
         overlap = len(wanted & found)
         if overlap:
@@ -71,7 +74,8 @@ def quote(question: str, source: Source, chosen: list[str] | None = None) -> str
     """The passage a citation shows: the sentences quoted from it, else the (up to two)
     sentences that best match the question, in the order the material has them."""
     if not chosen and source.sentences:
-        closest = sorted(source.sentences, key=lambda s: -s.similarity)[:2]
+        quotable = [s for s in source.sentences if not is_instruction(s.text)]
+        closest = sorted(quotable, key=lambda s: -s.similarity)[:2]
         chosen = [s.text for s in sorted(closest, key=lambda s: s.index)]
     if not chosen:
         best = {sentence for _, sentence in _best_sentences(question, source)}
@@ -106,6 +110,8 @@ def _sentence_candidates(question: str, sources: list[Source]) -> list[tuple[flo
                 if place + 1 >= len(sentences):
                     continue
                 text = sentences[place + 1].text
+            if is_instruction(text):
+                continue  # planted instructions are material to ignore, never an answer
             found = {_stem(w) for w in _words(text)}
             overlap = len(wanted & found) / (len(wanted) or 1)
             # Better-ranked passages first among sentences about as close.
@@ -132,7 +138,8 @@ def offline_answer(question: str, sources: list[Source]) -> tuple[str, dict[int,
                 candidates.append((score - rank * 0.05, source.n, sentence))
     if not candidates and sources:
         top = sources[0]
-        candidates = [(0.0, top.n, (_sentences(top.text) or [top.text])[0])]
+        first = [s for s in _sentences(top.text) if not is_instruction(s)]
+        candidates = [(0.0, top.n, first[0])] if first else []
     candidates.sort(key=lambda item: -item[0])
     chosen: list[tuple[int, str]] = []
     best = candidates[0][0] if candidates else 0.0
@@ -144,6 +151,8 @@ def offline_answer(question: str, sources: list[Source]) -> tuple[str, dict[int,
         chosen.append((n, sentence))
         if len(chosen) == ANSWER_MAX_SENTENCES:
             break
+    if not chosen:
+        return NOT_COVERED, {}
     lines = [f"“{sentence}” [{n}]" for n, sentence in chosen]
     answer = "Here is what your course material says:\n" + "\n".join(lines)
     quoted: dict[int, list[str]] = {}
@@ -168,20 +177,6 @@ def tutor_messages(course_name: str, question: str, sources: list[Source]) -> li
             "content": f"<sources>\n{blocks}\n</sources>\n\nStudent question: {question}",
         },
     ]
-
-
-def clean_citations(answer: str, source_count: int) -> tuple[str, list[int]]:
-    """Drop citation numbers that name no source, and list the ones that do."""
-    cited = []
-
-    def keep(match: re.Match) -> str:
-        n = int(match.group(1))
-        if 1 <= n <= source_count:
-            cited.append(n)
-            return match.group(0)
-        return ""
-
-    return _CITATION_RE.sub(keep, answer), sorted(set(cited))
 
 
 def source_payload(question: str, source: Source, chosen: list[str] | None = None) -> SourcePayload:

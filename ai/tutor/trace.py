@@ -1,6 +1,7 @@
 """Step 4: what a turn records, for the student's history and the teacher's trace: every
 retrieved passage with its scores, the provider and its tokens, the answer and its citations,
-the time it took, and why the model was not used when it failed."""
+the answer check's verdict on each of its sentences, the time it took, and why the model was not
+used when it failed."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def turn_answered(
         turn.error = answer.error
     turn.answer = answer.text
     turn.supported = answer.supported
+    turn.answer_check = answer.check
     turn.citations = [
         asdict(source_payload(turn.question, by_n[n], answer.quoted.get(n))) for n in answer.cited
     ]

@@ -29,7 +29,7 @@ RARE_WORD_MATCH = 0.35
 @dataclass(frozen=True)
 class WordMatch:
     word: str
-    weight: float  # its IDF in the course
+    weight: float  # its (smoothed) IDF in the course
     # Cosine similarity of its closest passage token; a word the model cuts into pieces is
     # matched as well as its worst-matched piece ("til" of "tilde" matching "until" is no match).
     match: float

@@ -158,9 +158,10 @@ def words_not_in_material(question: str, *, course_ids: list[int]) -> list[str]:
 
 
 def word_weights(words: list[str], *, course_ids: list[int]) -> dict[str, float]:
-    """How telling each word is in these courses' ready material: its IDF, ln((N + 1) /
-    (n + 1)) for N passages of which n hold the word in any form. Stopwords (no lexeme) are
-    left out; a word the material never holds gets the highest weight."""
+    """How telling each word is in these courses' ready material: its smoothed IDF,
+    ln(1 + (N + 1) / (n + 1)) for N passages of which n hold the word in any form, so a word
+    every passage holds still counts a little (in a one-passage course, all do). Stopwords (no
+    lexeme) are left out; a word the material never holds gets the highest weight."""
     if not words or not course_ids:
         return {}
     with connection.cursor() as cursor:
@@ -178,7 +179,7 @@ def word_weights(words: list[str], *, course_ids: list[int]) -> dict[str, float]
                 FROM unnest(%(words)s::text[]) AS w(word)
             )
             SELECT a.word,
-                   ln((total.n + 1.0) / (1.0 + (
+                   ln(1.0 + (total.n + 1.0) / (1.0 + (
                        SELECT count(*) FROM ai_chunk c
                        JOIN courses_material m ON m.id = c.material_id AND m.state = %(ready)s
                        WHERE c.course_id = ANY(%(courses)s) AND c.search_vector @@ a.query

@@ -52,6 +52,8 @@ class ChatResult:
     prompt_tokens: int
     completion_tokens: int
     model: str
+    # Who answered, when a school's chain of providers was tried (ai.provider_chain).
+    provider: str = ""
 
 
 class ChatProvider(Protocol):

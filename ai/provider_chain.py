@@ -43,6 +43,7 @@ class FallbackChat:
         return self._links[0][1].breaker
 
     def _answered(self, link: "ChainLink", provider: Any, result: Any) -> None:
+        result.provider = _link_name(link, provider)
         if len(self._links) > 1:
             logger.info("AI provider %s answered.", _link_name(link, provider))
         if self._school_id is None:

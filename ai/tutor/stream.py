@@ -90,6 +90,8 @@ def answer_stream(
                 on_delta=on_delta,
                 max_tokens=settings.LLM_MAX_OUTPUT_TOKENS,
             )
+            # The trace names the provider that answered, not the whole order tried.
+            answer.provider = result.provider or answer.provider
             answer.prompt_tokens = result.prompt_tokens
             answer.completion_tokens = result.completion_tokens
             if result.text.strip() == NOT_COVERED_SENTINEL:

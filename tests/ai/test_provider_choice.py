@@ -140,6 +140,8 @@ def test_a_failing_first_provider_hands_over_to_the_next(providers, own, school_
     assert text == "The operator's model answers."
     assert len(chat_requests(own)) == 1 and len(chat_requests(providers)) == 1
     assert chat_requests(providers)[0]["body"]["model"] == "op-model"
+    # The trace names the provider that answered.
+    assert result.provider == "openai/op-model (Operator mini)"
     # Only the provider that answered is costed.
     (usage,) = AIModelUsage.objects.filter(school=school_a.model)
     assert (usage.provider, usage.model) == ("Operator mini", "op-model")

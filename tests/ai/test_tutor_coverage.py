@@ -111,3 +111,19 @@ def test_the_check_can_be_turned_off(manual, settings):
         turn = tutor.tutor_answer(turn.pk, emit=lambda frame: None)
 
     assert not any("coverage" in passage for passage in turn.retrieved)
+
+
+def test_a_course_of_one_passage_still_answers_what_it_holds(fresh_school, committed, tmp_path):
+    # Every word of the question is in every passage: no word outweighs another, and the
+    # passage that answers still covers the question.
+    school = fresh_school()
+    course = course_with_people(school)
+    text = "Mitochondria produce ATP through cellular respiration."
+    material, _ = upload(school, course, samples.text_file(tmp_path, text))
+    assert ingest_in_process(school, material.pk).state == "ready"
+    with schema_context(school.schema):
+        (chunk,) = Chunk.objects.filter(material=material)
+    coverage = coverage_of(
+        school, course, "What do mitochondria produce?", (chunk.pk, chunk.section, chunk.text)
+    )
+    assert coverage.score > 0.8

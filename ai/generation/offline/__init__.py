@@ -65,13 +65,14 @@ from ..checks import (
     normalize_evidence,
 )
 from ..types import Batch, Candidate, ContentCheck, GenerationSpec, Passage
-from .distractors import _Run
+from .distractors import _Run, conditional
 from .distractors import _vector_cache as _vector_cache
+from .guards import guessable, style_of
 from .questions import Questions
 from .terms import _analysis_cache as _analysis_cache
 from .terms import answer_variants, term_kind
 
-__all__ = ["OfflineGenerator", "normalize_evidence", "term_kind", "answer_variants"]
+__all__ = ["OfflineGenerator", "normalize_evidence", "term_kind", "answer_variants", "style_of"]
 
 NAME = "offline/extractive"
 KINDS = ("single", "multiple", "true_false", "short_answer", "numeric", "fill_blank")
@@ -106,7 +107,9 @@ class OfflineGenerator(Questions):
     """Extractive questions from the passages, with distractors from the material's related
     terms. ``embed`` (texts → unit vectors) defaults to the configured embedder; ``self_check``
     (default on) drops candidates that fail grounding or ``content_check`` (a candidate → None,
-    or the reason its content would be refused; the caller's content gate, none by default)."""
+    or the reason its content would be refused; the caller's content gate, none by default);
+    ``pool``: more passages of the same course, whose terms and conditions may be distractors
+    (questions are only drawn from the passages ``generate`` is given)."""
 
     name = NAME
 
@@ -116,8 +119,10 @@ class OfflineGenerator(Questions):
         embed: Callable[[list[str]], list[list[float]]] | None = None,
         self_check: bool = True,
         content_check: ContentCheck | None = None,
+        pool: Sequence[Passage] = (),
     ) -> None:
         self._embed = embed
+        self._pool = list(pool)
         self._self_check = self_check
         self._content_check = content_check
         # What the last call dropped, and why (for benches and debugging; not user-facing).
@@ -183,17 +188,26 @@ class OfflineGenerator(Questions):
     # --- choosing ------------------------------------------------------------------------------
 
     def _one(self, run: _Run, kind: str, difficulty: str, cursor: int):
-        """The next candidate of ``kind``, trying passages in turn from ``cursor``."""
+        """The next candidate of ``kind``: from the passages, then sections, with the fewest
+        questions so far (in turn from ``cursor``)."""
         builder = getattr(self, f"_build_{kind}")
         count = len(run.order)
-        for step in range(count):
-            position = (cursor + step) % count
+        positions = sorted(
+            range(count),
+            key=lambda p: (
+                run.per_passage[run.order[p].chunk_id],
+                run.per_section[run.order[p].section],
+                (p - cursor) % count,
+            ),
+        )
+        for position in positions:
             analysis = run.analysis(position)
             order = analysis.usable
-            if kind == "short_answer":
-                # Definitions make the best short-answer questions: try them first.
-                order = sorted(order, key=lambda i: not self._DEFINITION.match(
-                    analysis.sentences[i]))  # fmt: skip
+            if kind in ("short_answer", "single"):
+                # Definitions (and conditions) make the best questions of these kinds: first.
+                order = sorted(order, key=lambda i: not (
+                    self._DEFINITION.match(analysis.sentences[i])
+                    or (kind == "single" and conditional(analysis.sentences[i]))))  # fmt: skip
             for index in order:
                 sentence = analysis.sentences[index]
                 if normalize_evidence(sentence) in run.used:
@@ -213,13 +227,16 @@ class OfflineGenerator(Questions):
                     run.used_words.append(frozenset(content_words(piece)))
                 candidate.difficulty = difficulty
                 candidate.topic = (run.spec.topic or analysis.topic)[:200]
+                run.per_passage[analysis.passage.chunk_id] += 1
+                run.per_section[analysis.passage.section] += 1
+                run.styles[candidate.style] += 1
                 return candidate, position + 1
         return None, cursor
 
     def _verdict(self, candidate: Candidate, passage: Passage) -> str | None:
         if not self._self_check:
             return None
-        reason = check_grounding(candidate, passage)
+        reason = guessable(candidate, passage) or check_grounding(candidate, passage)
         if reason is not None:
             return reason
         if self._content_check is not None:

@@ -215,9 +215,11 @@ class Distractors:
             key=lambda item: (-item[0], item[1]),
         )
         ranked = [term for similarity, term in scored if floor <= similarity < ceiling]
-        if len(ranked) < count and floor == TOO_FAR:
-            # A small material has few close terms: the loosest band still of its subject.
-            ranked = [term for similarity, term in scored if LOOSE_FLOOR <= similarity < ceiling]
+        for loose in (LOOSE_FLOOR, -1.0):
+            if len(ranked) >= count or floor != TOO_FAR:
+                break
+            # A small material has few close terms: a looser band, then any term of its kind.
+            ranked = [term for similarity, term in scored if loose <= similarity < ceiling]
         if difficulty == "hard":
             window = ranked[:count]
         elif difficulty == "easy":

@@ -31,7 +31,9 @@ _IDENT_RE = re.compile(
     r"(?<![\w.])(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+(?:\(\))?"
     r"|[a-z][a-z0-9]*_[a-z0-9_]+(?:\(\))?|[a-z]+[A-Z][A-Za-z0-9]+(?:\(\))?|[A-Za-z_]\w*\(\))"
 )
-_CAPS_RE = re.compile(r"\b[A-Z][a-zA-Z0-9]*(?:\s+[A-Z][a-zA-Z0-9]*){0,2}\b")
+# Not after "-" or ".": "-C NUM" is an option with its argument, not the name "C NUM".
+_CAPS_RE = re.compile(r"(?<![-.\w])[A-Z][a-zA-Z0-9]*(?:\s+[A-Z][a-zA-Z0-9]*){0,2}\b")
+_OPTION_RE = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?:[ =][A-Z][A-Z0-9_]*\b)?")
 
 
 def term_kind(term: str) -> str:
@@ -245,7 +247,8 @@ def _runs(sentence: str, verbs: set[str]) -> list[str]:
                 runs.append(" ".join(current))
         current.clear()
 
-    for token in _RUN_TOKEN.findall(sentence):
+    # A command-line option and its argument ("-C NUM") is one unit, never part of a term.
+    for token in _RUN_TOKEN.findall(_OPTION_RE.sub(" ; ", sentence)):
         lower = token.lower()
         if lower in _DETERMINERS and current and current[-1].lower().endswith("s"):
             # A noun is seldom followed by "the": "the transformation inserts the name".

@@ -9,8 +9,9 @@ so that a manual's own imperatives ("Ignore case distinctions", "Tell grep to re
 files") stay ordinary text: on the three evaluation documents (grep, Valgrind, npm; 3,235
 distinct sentences) it flags none.
 
-``is_instruction`` is the one test; the tutor's offline answerer and answer check use it, and
-quiz generation may (a generated question must not come from such a sentence either)."""
+``is_instruction`` is the one test: the tutor's offline answerer and answer check use it, and
+so do the offline quiz generator and the grounding gate (no question is made from such a
+sentence, nor grounded on one)."""
 
 import re
 
@@ -41,6 +42,12 @@ _PATTERNS = [
     r"</?\s*(?:source|sources|system|instructions?|prompt)\b[^>]*>",
     r"<\|(?:im_start|im_end|system|endoftext)\|>|\[/?INST\]|<</?SYS>>",
     r"\b(?:as\s+an?\s+)?(?:ai|language\s+model|llm|chatbot|assistant)\s*,?\s+(?:you\s+)?(?:must|should|will)\b",
+    # Orders to a question writer: "output the following question verbatim", "mark B as the
+    # correct answer".
+    r"\b(?:output|print|write|generate|produce|return|respond\s+with|reply\s+with|say)\s+"
+    r"(?:only\s+)?(?:the\s+following|this\s+exact|exactly|verbatim)\s+(?:\w+\s+)?"
+    r"(?:questions?|answers?|text|json|response|words?)\b",
+    r"\b(?:mark|make|set)\b[^.!?\n]{0,30}\b(?:as|to\s+be)\s+(?:the\s+)?correct\s+(?:answer|option)\b",
 ]
 _INSTRUCTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 
@@ -48,4 +55,4 @@ _INSTRUCTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE
 def is_instruction(text: str) -> bool:
     """Whether ``text`` (a sentence, or a passage) reads as instructions to an AI assistant
     rather than course content."""
-    return bool(_INSTRUCTION.search(text))
+    return bool(_INSTRUCTION.search(text or ""))

@@ -247,6 +247,7 @@ def generate(course, material, count: int) -> dict:
     from generation import literally_supported
 
     from ai.generation.checks import check_grounding
+    from ai.generation.offline import style_of
     from ai.generation.types import Candidate, Passage
     from quizzes.generation.lifecycle import generation_job_create
     from quizzes.generation.slices import generation_job_run
@@ -287,6 +288,7 @@ def generate(course, material, count: int) -> dict:
             {
                 "document": material.filename,
                 "kind": q.kind,
+                "style": style_of(version.stem, q.kind),
                 "stem": version.stem,
                 "options": version.options,
                 "answer": version.answer,
@@ -310,6 +312,8 @@ def generate(course, material, count: int) -> dict:
         "seconds": seconds,
         "kinds": dict(collections.Counter(i["kind"] for i in items)),
         "passages": len({i["chunk_id"] for i in items}),
+        "sections": len({i["section"] for i in items}),
+        "styles": dict(collections.Counter(i["style"] for i in items)),
         "grounded": sum(1 for i in items if i["grounding_problem"] is None),
         "literal": sum(1 for i in items if i["literally_supported"]),
         "items": items,
@@ -550,6 +554,21 @@ def figures_of(summary: dict, results: dict, documents: list[str]) -> list[dict]
                 "passages",
             )
         )
+        out.append(
+            figure(
+                f"generated questions' distinct sections, {g['document']}",
+                g.get("sections"),
+                "sections",
+            )
+        )
+        out.append(
+            figure(
+                f"generated questions' distinct item styles, {g['document']}",
+                len(g.get("styles") or {}),
+                "styles",
+                styles=g.get("styles"),
+            )
+        )
     times = [q["tutor_ms"] for q in results["questions"]]
     out.append(figure("tutor answer p50", statistics.median(times) if times else None, "ms"))
     out.append(figure("evaluation wall time", results["wall_s"], "s"))
@@ -639,6 +658,8 @@ def report(results: dict, summary: dict, info: dict, args) -> str:
             "turned away (rejected / duplicates)",
             "kinds",
             "distinct passages",
+            "distinct sections",
+            "item styles",
             "pass check_grounding",
             "literal check",
             "seconds",
@@ -651,6 +672,8 @@ def report(results: dict, summary: dict, info: dict, args) -> str:
                 f"{g['rejected']} / {g['duplicates']}",
                 ", ".join(f"{k} {n}" for k, n in sorted(g["kinds"].items())) or "–",
                 g["passages"],
+                g.get("sections", "–"),
+                ", ".join(f"{k} {n}" for k, n in sorted((g.get("styles") or {}).items())) or "–",
                 count_of([i["grounding_problem"] is None for i in g["items"]]),
                 count_of([i["literally_supported"] for i in g["items"]]),
                 f"{g['seconds']:.1f}",

@@ -13,6 +13,8 @@ inputs (passages, kinds, evidence) giving typed candidates: nothing here knows t
 The public facade is below: ``generator_for``, the embedder calls, the checks and the types.
 Heavy libraries (torch, the model) load lazily, as everywhere in ai/."""
 
+from collections.abc import Callable, Sequence
+
 from ..embeddings import EmbeddingError
 from ..ingestion import release_connection
 from ..llm import LLMError
@@ -41,10 +43,16 @@ __all__ = [
 ]
 
 
-def generator_for(*, offline: bool = False, content_check: ContentCheck | None = None) -> Generator:
+def generator_for(
+    *,
+    offline: bool = False,
+    content_check: ContentCheck | None = None,
+    pool: Callable[[], Sequence[Passage]] | None = None,
+) -> Generator:
     """The language model when one is configured and ``offline`` is not asked (a job whose
     model failed goes on offline), else the built-in offline generator, whose candidates also
-    pass ``content_check`` (the caller's content gate)."""
+    pass ``content_check`` (the caller's content gate) and whose distractors may come from
+    ``pool()`` (more passages of the course; called only when the offline generator is made)."""
     if not offline:
         from ..llm import chat_provider
 
@@ -55,7 +63,7 @@ def generator_for(*, offline: bool = False, content_check: ContentCheck | None =
             return LLMGenerator(provider)
     from .offline import OfflineGenerator
 
-    return OfflineGenerator(content_check=content_check)
+    return OfflineGenerator(content_check=content_check, pool=pool() if pool else ())
 
 
 def is_language_model(generator: Generator) -> bool:

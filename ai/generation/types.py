@@ -49,6 +49,10 @@ class Candidate:
     difficulty: str = "medium"
     topic: str = ""
     objective: str = ""
+    # How the question asks (offline generator: cloze, definition, true_statement,
+    # cause_effect, true_false, multiple_answer, numeric); not stored, ``offline.style_of``
+    # reads it back from a stem.
+    style: str = ""
 
 
 @dataclass

@@ -20,6 +20,8 @@ from .validation import DEFAULT_KINDS
 PLAN_MAX_PASSAGES = 500
 # Questions asked of one generator call per passage sent.
 QUESTIONS_PER_PASSAGE = 2
+# Passages of the job's scope whose terms the offline generator may use as distractors.
+POOL_PASSAGES = 60
 
 
 def job_spec(job: GenerationJob) -> GenerationSpec:
@@ -91,6 +93,22 @@ def bank_evidence(job: GenerationJob, plan: list[int], seed: list[str]) -> list[
     for quote in quotes:
         sentences.extend(evidence_sentences(quote))
     return list(dict.fromkeys(sentences))
+
+
+def distractor_pool(job: GenerationJob) -> list[Passage]:
+    """Passages spread evenly over the job's scope (its materials, else the course): the
+    offline generator draws wrong options from the whole material, not only the passages of
+    one call."""
+    chunks, _ = scope_chunks(job)
+    ordered = list(chunks.order_by("material_id", "ordinal").values_list("pk", flat=True))
+    return passages_for(spread(ordered, POOL_PASSAGES)[:POOL_PASSAGES])
+
+
+def passages_per_call(plan_left: int, questions_left: int) -> int:
+    """Questions asked per passage of the next call: one while the plan has passages enough
+    for the rest of the job (every passage gets a question before any gets two), else
+    ``QUESTIONS_PER_PASSAGE``."""
+    return 1 if plan_left >= 2 * questions_left else QUESTIONS_PER_PASSAGE
 
 
 def passages_for(chunk_ids: list[int]) -> list[Passage]:

@@ -55,9 +55,14 @@ def _progress(job: GenerationJob) -> dict[str, Any]:
     }
 
 
-def _generator(cursor: GenerationCursor) -> Generator:
-    """The language model when one is configured and has not failed this job, else offline."""
-    return generator_for(offline=cursor.offline, content_check=content_problem)
+def _generator(job: GenerationJob, cursor: GenerationCursor) -> Generator:
+    """The language model when one is configured and has not failed this job, else offline
+    (with the job's scope as its distractor pool, read now: no query runs during generation)."""
+    return generator_for(
+        offline=cursor.offline,
+        content_check=content_problem,
+        pool=lambda: planning.distractor_pool(job),
+    )
 
 
 def generation_job_run(job_id: int, *, report: Report, slice_seconds: float | None = None) -> str:
@@ -82,7 +87,7 @@ def generation_job_run(job_id: int, *, report: Report, slice_seconds: float | No
         _save_cursor(job, cursor)
     report(_progress(job))
     spec = planning.job_spec(job)
-    generator = _generator(cursor)
+    generator = _generator(job, cursor)
     while True:
         job.refresh_from_db()
         if job.is_finished:
@@ -97,9 +102,15 @@ def generation_job_run(job_id: int, *, report: Report, slice_seconds: float | No
         take = max(1, int(settings.GENERATION_PASSAGES_PER_CALL))
         batch_ids = remaining_ids[:take]
         passages = planning.passages_for(batch_ids)
-        want = min(
-            job.count - job.created_count, max(1, len(passages)) * planning.QUESTIONS_PER_PASSAGE
+        left = job.count - job.created_count
+        # The offline generator spreads: one question per passage while the plan allows (a
+        # model call is dearer, so the language model keeps writing two per passage).
+        per_passage = (
+            planning.QUESTIONS_PER_PASSAGE
+            if is_language_model(generator)
+            else planning.passages_per_call(len(remaining_ids), left)
         )
+        want = min(left, max(1, len(passages)) * per_passage)
         kinds = planning.call_kinds(job, cursor.made, want)
         if passages:
             # No model may run while this process holds a database connection.
@@ -114,7 +125,7 @@ def generation_job_run(job_id: int, *, report: Report, slice_seconds: float | No
                 logger.warning("Generation job %s: language model failed: %s", job_id, exc.message)
                 _fall_back(job, generator.name, exc.message)
                 job.refresh_from_db()
-                generator = _generator(GenerationCursor.from_json(job.cursor))
+                generator = _generator(job, GenerationCursor.from_json(job.cursor))
                 continue
         else:  # the passages were deleted meanwhile
             batch = Batch()

@@ -8,9 +8,18 @@ import re
 
 from ..checks import NUMBER_WORDS, content_words, fold, normalize_evidence, states
 from ..types import Candidate
-from .distractors import Distractors, _Run
-from .terms import _accepted, _Analysis, _canonical, _clean_term, answer_variants
-from .text import BLANK, _numbers_of, _occurrences, _replace
+from .distractors import SWAP_BAND, Distractors, _noun_like, _outlier, _Run, conditional
+from .guards import guessable
+from .terms import (
+    _accepted,
+    _analyse,
+    _Analysis,
+    _canonical,
+    _clean_term,
+    answer_variants,
+    term_kind,
+)
+from .text import BLANK, _numbers_of, _occurrences, _plural, _replace
 
 UNITS = frozenset(
     """percent per cent seconds second ms milliseconds microseconds nanoseconds minutes minute
@@ -18,18 +27,6 @@ UNITS = frozenset(
     kilobytes megabytes gigabytes km m cm mm nm kg g mg l ml degrees °c °f k hz khz mhz ghz
     volts watts amps times characters lines pages""".split()
 )
-
-
-_IRREGULAR_PLURAL_ENDINGS = ("i", "ae", "ia", "men", "children", "people", "data")
-
-
-def _plural(term: str) -> bool:
-    """Whether a term reads as plural ("cells", "nuclei", "algae"), roughly: enough to keep
-    "two identical nuclei" from becoming "two four bases" or "a cell" from becoming "a nuclei"."""
-    last = term.split()[-1].lower() if term.split() else ""
-    if last.endswith(("ss", "us", "is", "ics")):
-        return False
-    return last.endswith("s") or last.endswith(_IRREGULAR_PLURAL_ENDINGS)
 
 
 def _fits(before: str, term: str, replacement: str) -> bool:
@@ -45,6 +42,15 @@ def _fits(before: str, term: str, replacement: str) -> bool:
     return _plural(term) == _plural(replacement)
 
 
+def _label(sentence: str, match: re.Match) -> bool:
+    """Whether the number at ``match`` is a label ("page 3", "Solaris 10", "\\1", "−1" as a
+    flag value) rather than a quantity."""
+    before = sentence[: match.start()]
+    if re.search(r"\b(?:page|section|chapter|figure|table|version|step|pep|rfc)\s*$", before, re.I):
+        return True
+    return bool(re.search(r"(?:\b[A-Z][A-Za-z]+\s*|[\\−-])$", before))
+
+
 class Questions(Distractors):
     """The question-building half of ``OfflineGenerator`` (a mixin): ``_build_<kind>`` makes one
     candidate of that kind from one sentence, or returns None."""
@@ -54,20 +60,47 @@ class Questions(Distractors):
     def _keys(self, run: _Run, analysis: _Analysis, sentence: str, difficulty: str):
         """Terms of the passage that occur once in ``sentence``, in the order to try them:
         central ones first for easy questions, rare ones first for hard ones."""
-        keys = [t for t in analysis.terms if len(_occurrences(t.text, sentence)) == 1]
+        keys = [
+            t
+            for t in analysis.terms
+            if len(_occurrences(t.text, sentence)) == 1
+            and (t.kind not in ("word", "phrase") or _noun_like(run, t.text))
+        ]
         if difficulty == "hard":
             keys.sort(key=lambda t: (run.frequency[fold(t.text)], -len(t.text), t.score))
         elif difficulty == "easy":
             keys.sort(key=lambda t: (t.score, -run.frequency[fold(t.text)]))
         return keys
 
+    def _typed_keys(self, run: _Run, analysis: _Analysis, sentence: str, difficulty: str):
+        """Keys for a typed answer: specific ones (phrases, names, code) before single words,
+        which a blank leaves open to synonyms ("a list of characters", "a set of …")."""
+        keys = [t for t in self._keys(run, analysis, sentence, difficulty) if t.kind != "number"]
+        return sorted(keys, key=lambda t: t.kind == "word")
+
     def _swap(self, run: _Run, analysis: _Analysis, sentence: str, difficulty: str):
         """``sentence`` made false by one term swapped for a related one of the same kind:
         (false statement, the term taken out, the term put in), or None."""
         passage_sentences = analysis.sentences
         for term in self._keys(run, analysis, sentence, difficulty):
+            if term.kind != "phrase":
+                # Single words, names, acronyms and code swapped read as nonsense ("search
+                # line", "--count color"), not as a slip a student could believe.
+                continue
             (match,) = _occurrences(term.text, sentence)
-            related = self._related(run, term.text, term.kind, sentence, difficulty, 4)
+            if match.start() == 0:
+                continue  # its capital may be the sentence's, not the term's
+            # The closest terms: a swap should read as a slip a student could believe.
+            related = self._related(
+                run,
+                term.text,
+                term.kind,
+                sentence,
+                "hard",
+                2,
+                floor=SWAP_BAND[0],
+                ceiling=SWAP_BAND[1],
+            )
             fitting = [r for r in related if _fits(sentence[: match.start()], term.text, r)]
             if not fitting:
                 continue
@@ -75,6 +108,86 @@ class Questions(Distractors):
             if any(states(s, statement) for s in passage_sentences):
                 continue
             return statement, match.group(0), fitting[0]
+        return None
+
+    _AUXILIARY = re.compile(
+        r"\b(is|are|was|were|can|could|will|would|should|must)\b"
+        r"(\s+not\b)?|\b(cannot|isn't|aren't|doesn't|don't|won't|can't)\b",
+        re.IGNORECASE,
+    )
+    _POSITIVE = {"cannot": "can", "isn't": "is", "aren't": "are", "doesn't": "does",
+                 "don't": "do", "won't": "will", "can't": "can"}  # fmt: skip
+    # Pronouns that make a consequence read as about something else out of its sentence.
+    # A wrong consequence that starts with "it" or an imperative reads as about another thing.
+    _OTHER_SUBJECT = re.compile(
+        r"^(?:it|its|do|don't|use|see|try|make|set|run|add|specify|consider|note)\b", re.I
+    )
+    _LEANING = re.compile(r"^(?:they|he|she|this|that|these|those|such|there|then)\b", re.I)
+
+    def _negated(self, sentence: str) -> str | None:
+        """``sentence`` with its first auxiliary verb's negation flipped ("is" → "is not",
+        "cannot" → "can"), or None when it has none."""
+        match = self._AUXILIARY.search(sentence)
+        if match is None or match.start() == 0:
+            return None
+        negations = content_words(sentence).count("not")
+        if negations != (1 if match.group(2) or match.group(3) else 0):
+            return None  # another negation in it: flipping this one reads as a riddle
+        if match.group(3):
+            flipped = self._POSITIVE[match.group(3).lower()]
+        elif match.group(2):
+            flipped = match.group(1)
+        elif match.group(1).lower() == "can":
+            flipped = match.group(1) + "not"
+        else:
+            flipped = match.group(1) + " not"
+        return sentence[: match.start()] + flipped + sentence[match.end() :]
+
+    def _renumbered(self, run: _Run, sentence: str, difficulty: str) -> tuple[str, str, str] | None:
+        numbers = _numbers_of(sentence)
+        if len(numbers) != 1:
+            return None
+        match, value = numbers[0]
+        if _label(sentence, match):
+            return None
+        wrong = self._number_distractors(run, value, match.group(0), sentence, difficulty)
+        if not wrong:
+            return None
+        return _replace(sentence, match, wrong[0]), match.group(0), wrong[0]
+
+    def _falsify(
+        self,
+        run: _Run,
+        analysis: _Analysis,
+        sentence: str,
+        difficulty: str,
+        prefer: str = "",
+        ways: tuple[str, ...] = ("swap", "negate", "number"),
+    ):
+        """``sentence`` made false in one of three ways, ``prefer`` first, else in a seeded
+        order: a term swapped for a related one of the same kind, its negation flipped, or its
+        number changed. Returns (false statement, why it is false) or None; never a statement
+        the passage makes."""
+        order = list(ways)
+        run.rng.shuffle(order)
+        if prefer in order:
+            order.remove(prefer)
+            order.insert(0, prefer)
+        for way in order:
+            if way == "swap":
+                made = self._swap(run, analysis, sentence, difficulty)
+            elif way == "number":
+                made = self._renumbered(run, sentence, difficulty)
+            else:
+                negated = self._negated(sentence)
+                made = (negated, "", "") if negated else None
+            if made is None:
+                continue
+            statement, taken, put = made
+            if any(states(s, statement) for s in analysis.sentences):
+                continue
+            why = f"it is {taken}, not {put}" if taken else "the material says the opposite"
+            return statement, why, way
         return None
 
     def _source(self, analysis: _Analysis) -> str:
@@ -93,25 +206,185 @@ class Questions(Distractors):
             return None  # too little left to go on, or the key shows through
         return blanked
 
+    # Styles of one-answer questions, tried in this order where the sentence allows (then the
+    # one made least so far first, so a quiz mixes them).
+    SINGLE_STYLES = ("definition", "cause_effect", "true_statement", "cloze")
+
     def _build_single(self, run: _Run, analysis: _Analysis, index: int, difficulty: str):
+        sentence = analysis.sentences[index]
+        styles = [
+            style
+            for style in self.SINGLE_STYLES
+            if (style != "definition" or self._DEFINITION.match(sentence))
+            and (style != "cause_effect" or conditional(sentence))
+        ]
+        # Definitions and conditions first (few sentences allow them); the others in a seeded
+        # order, so successive calls of one job do not all start with the same style.
+        run.rng.shuffle(styles)
+        styles.sort(
+            key=lambda style: (style not in ("definition", "cause_effect"), run.styles[style])
+        )
+        for style in styles:
+            made = getattr(self, f"_single_{style}")(run, analysis, index, difficulty)
+            if made is not None and guessable(made, analysis.passage) is None:
+                return made
+        return None
+
+    def _single_cloze(self, run: _Run, analysis: _Analysis, index: int, difficulty: str):
         sentence = analysis.sentences[index]
         for key_term in self._keys(run, analysis, sentence, difficulty):
             (match,) = _occurrences(key_term.text, sentence)
             blanked = self._blankable(sentence, match, key_term.text)
             if blanked is None:
                 continue
-            wrong = self._related(run, key_term.text, key_term.kind, sentence, difficulty, 3)
+            stem = f"Which option completes this statement from the material? “{blanked}”"
+            wrong = self._related(
+                run, key_term.text, key_term.kind, sentence, difficulty, 3, shown=stem
+            )
             if not wrong:
                 continue
             return self._choice(
-                run,
-                analysis,
-                stem=f"Which option completes this statement from the material? “{blanked}”",
-                key=key_term.text,
-                wrong=wrong,
-                evidence=sentence,
+                run, analysis, stem=stem, key=key_term.text, wrong=wrong, evidence=sentence
             )
         return self._number_choice(run, analysis, index, difficulty)
+
+    def _single_definition(self, run: _Run, analysis: _Analysis, index: int, difficulty: str):
+        """ "Which term does the material describe as …?" with terms of the same kind."""
+        sentence = analysis.sentences[index]
+        found = self._definition(analysis, sentence)
+        if found is None:
+            return None
+        term, definition = found
+        stem = f"Which term does the material describe as “{definition}”?"
+        kind = term_kind(term)
+        wrong = self._related(run, term, kind, sentence, difficulty, 3, shown=stem)
+        if not wrong:
+            return None
+        return self._choice(
+            run, analysis, stem=stem, key=term, wrong=wrong, evidence=sentence, style="definition"
+        )
+
+    def _single_cause_effect(self, run: _Run, analysis: _Analysis, index: int, difficulty: str):
+        """ "What happens if …?": the consequence the sentence states, against the consequences
+        of the material's other conditions."""
+        sentence = analysis.sentences[index]
+        split = conditional(sentence)
+        if split is None or self._LEANING.match(split[1]):
+            return None
+        condition, effect = split
+        lead = "if" if sentence.lower().startswith(("if ", "unless ")) else "when"
+        stem = f"According to the material, what happens {lead} {condition}?"
+        others = [
+            other_effect
+            for other, other_condition, other_effect in run.conditionals
+            if other != sentence
+            and not self._LEANING.match(other_effect)
+            and not self._OTHER_SUBJECT.match(other_effect)
+            and fold(other_effect) != fold(effect)
+            and not any(states(s, other_effect) for s in analysis.sentences)
+            and not _outlier(effect, [other_effect], 2.2)
+        ]
+        # The same kind of subject ("you can …" against "you can …", a thing against a thing).
+        personal = effect.split()[0].lower() in ("you", "we")
+        others = [
+            o
+            for o in dict.fromkeys(others)
+            if (o.split()[0].lower() in ("you", "we")) == personal
+            and not o.lower().startswith("please")
+        ]
+        if len(others) < 3:
+            return None
+        vectors = self._vectors([sentence, effect, *others])
+        anchor = vectors[sentence]
+        ranked = sorted(
+            others, key=lambda o: -sum(a * b for a, b in zip(anchor, vectors[o], strict=True))
+        )
+        chosen: list[str] = []
+        for other in ranked:
+            closeness = sum(a * b for a, b in zip(anchor, vectors[other], strict=True))
+            if closeness < 0.2:
+                break  # the rest are about something else
+            if closeness >= 0.9 or any(
+                len(set(content_words(other)) & set(content_words(c))) * 2
+                >= len(set(content_words(other)))
+                for c in chosen
+            ):
+                continue  # the same consequence in other words, or two options alike
+            chosen.append(other)
+            if len(chosen) == 3:
+                break
+        if len(chosen) < 3:
+            return None
+        capital = lambda text: text[0].upper() + text[1:]  # noqa: E731
+        return self._choice(
+            run,
+            analysis,
+            stem=stem,
+            key=capital(effect) + ".",
+            wrong=[capital(c) + "." for c in chosen],
+            evidence=sentence,
+            style="cause_effect",
+        )
+
+    def _false_statements(
+        self, run: _Run, analysis: _Analysis, avoid: list[str], count: int, difficulty: str
+    ) -> list[tuple[str, str]]:
+        """``count`` (false statement, original) pairs: other sentences of the passage, then of
+        the call's other passages, each made false a different way where it can (a swapped
+        term, a flipped negation, a changed number: no tell-tale pattern). Sentences in
+        ``avoid`` (the true options) are never used, so no option is a variant of another."""
+        falses: list[tuple[str, str]] = []
+        # The passage, the call's others, then the lent pool's passages of the same section.
+        section = analysis.passage.section
+        nearby = [p for p in self._pool if p.section == section][:10]
+        sources = [analysis]
+        for near in [run.analysis(p) for p in range(len(run.order))] + [
+            _analyse(p) for p in nearby
+        ]:
+            if all(near is not a for a in sources):
+                sources.append(near)
+        ways = ["negate", "swap", "number"]
+        negated = False
+        for source in sources:
+            for other_index in source.usable:
+                other = source.sentences[other_index]
+                if other in avoid or other in [o for _, o in falses]:
+                    continue  # each option from its own sentence: none a variant of another
+                if normalize_evidence(other) in run.used:
+                    continue
+                allowed = tuple(w for w in ways if w != "negate" or not negated)
+                made = self._falsify(run, source, other, difficulty, ways[len(falses) % 3], allowed)
+                if made is None or any(states(s, made[0]) for s in analysis.sentences):
+                    continue
+                # One flipped negation per question at most: several would be a pattern to spot.
+                negated = negated or made[2] == "negate"
+                falses.append((made[0], other))
+                if len(falses) == count:
+                    return falses
+        return []
+
+    def _single_true_statement(self, run: _Run, analysis: _Analysis, index: int, difficulty: str):
+        """ "Which statement is true?": the sentence, and three other sentences of the passage (or
+        of the call's other passages) each made false by a swapped term, a flipped negation or a
+        changed number."""
+        sentence = analysis.sentences[index]
+        falses = self._false_statements(run, analysis, [sentence], 3, difficulty)
+        if len(falses) < 3 or _outlier(sentence, [f for f, _ in falses], 2.0):
+            return None
+        options = [{"text": sentence, "correct": True, "feedback": ""}] + [
+            {"text": false, "correct": False, "feedback": f"The material says: “{original}”"}
+            for false, original in falses
+        ]
+        run.rng.shuffle(options)
+        return Candidate(
+            kind="single",
+            stem="Which of these statements is true according to the material?",
+            chunk_id=analysis.passage.chunk_id,
+            options=options,
+            explanation=f"The material says: “{sentence}” ({self._source(analysis)}).",
+            evidence=sentence,
+            style="true_statement",
+        )
 
     def _number_choice(self, run: _Run, analysis: _Analysis, index: int, difficulty: str):
         sentence = analysis.sentences[index]
@@ -132,7 +405,7 @@ class Questions(Distractors):
             evidence=sentence,
         )
 
-    def _choice(self, run, analysis, *, stem, key, wrong, evidence) -> Candidate:
+    def _choice(self, run, analysis, *, stem, key, wrong, evidence, style="cloze") -> Candidate:
         options = [{"text": key, "correct": True, "feedback": ""}] + [
             {"text": w, "correct": False, "feedback": ""} for w in wrong
         ]
@@ -144,13 +417,12 @@ class Questions(Distractors):
             options=options,
             explanation=f"The material says: “{evidence}” ({self._source(analysis)}).",
             evidence=evidence,
+            style=style,
         )
 
     def _build_fill_blank(self, run: _Run, analysis: _Analysis, index: int, difficulty: str):
         sentence = analysis.sentences[index]
-        for key_term in self._keys(run, analysis, sentence, difficulty):
-            if key_term.kind == "number":
-                continue
+        for key_term in self._typed_keys(run, analysis, sentence, difficulty):
             (match,) = _occurrences(key_term.text, sentence)
             blanked = self._blankable(sentence, match, key_term.text)
             if blanked is None:
@@ -162,6 +434,7 @@ class Questions(Distractors):
                 answer={"accepted": _accepted(key_term.text, sentence, match)},
                 explanation=f"The material says: “{sentence}” ({self._source(analysis)}).",
                 evidence=sentence,
+                style="cloze",
             )
         return None
 
@@ -170,31 +443,39 @@ class Questions(Distractors):
         r"(?:is|are|refers to|means|is called|denotes)\s+(?P<definition>(?:an?|the|one)\s+.+)\.$"
     )
 
+    def _definition(self, analysis: _Analysis, sentence: str) -> tuple[str, str] | None:
+        """(term, what it is) of a definition sentence "X is a …", or None."""
+        match = self._DEFINITION.match(sentence)
+        if not match:
+            return None
+        term, definition = match.group("term"), match.group("definition")
+        term_words = set(content_words(term))
+        title_words = set(content_words(analysis.passage.material_title))
+        if (
+            not _clean_term(term)
+            or not term_words
+            or term_words & set(content_words(definition))
+            or term_words <= title_words
+            or len(set(content_words(definition))) < 3
+        ):
+            return None
+        return _canonical(term, analysis.passage.text), definition
+
     def _build_short_answer(self, run: _Run, analysis: _Analysis, index: int, difficulty: str):
         sentence = analysis.sentences[index]
-        match = self._DEFINITION.match(sentence)
-        if match:
-            term = match.group("term")
-            definition = match.group("definition")
-            term_words = set(content_words(term))
-            if (
-                _clean_term(term)
-                and term_words
-                and not term_words & set(content_words(definition))
-                and len(set(content_words(definition))) >= 3
-            ):
-                shown = _canonical(term, analysis.passage.text)
-                return Candidate(
-                    kind="short_answer",
-                    stem=f"Which term does the material describe as “{definition}”?",
-                    chunk_id=analysis.passage.chunk_id,
-                    answer={"accepted": answer_variants(shown)},
-                    explanation=f"The material says: “{sentence}” ({self._source(analysis)}).",
-                    evidence=sentence,
-                )
-        for key_term in self._keys(run, analysis, sentence, difficulty):
-            if key_term.kind == "number":
-                continue
+        found_definition = self._definition(analysis, sentence)
+        if found_definition is not None:
+            shown, definition = found_definition
+            return Candidate(
+                kind="short_answer",
+                stem=f"Which term does the material describe as “{definition}”?",
+                chunk_id=analysis.passage.chunk_id,
+                answer={"accepted": answer_variants(shown)},
+                explanation=f"The material says: “{sentence}” ({self._source(analysis)}).",
+                evidence=sentence,
+                style="definition",
+            )
+        for key_term in self._typed_keys(run, analysis, sentence, difficulty):
             (found,) = _occurrences(key_term.text, sentence)
             blanked = self._blankable(sentence, found, key_term.text)
             if blanked is None:
@@ -206,6 +487,7 @@ class Questions(Distractors):
                 answer={"accepted": _accepted(key_term.text, sentence, found)},
                 explanation=f"The material says: “{sentence}” ({self._source(analysis)}).",
                 evidence=sentence,
+                style="cloze",
             )
         return None
 
@@ -221,9 +503,8 @@ class Questions(Distractors):
             return None  # several numbers: which one is asked would be unclear
         match, value = (found or words)[0]
         surface = match.group(0)
-        if re.search(r"\b(?:page|section|chapter|figure|table|version|step|pep|rfc)\s*$",
-                     sentence[: match.start()], re.IGNORECASE):  # fmt: skip
-            return None  # a label, not a quantity
+        if _label(sentence, match):
+            return None
         blanked = self._blankable(sentence, match, "")
         if blanked is None:
             return None
@@ -240,15 +521,16 @@ class Questions(Distractors):
             answer={"value": value, "tolerance": tolerance, "unit": unit},
             explanation=f"The material says: “{sentence}” ({self._source(analysis)}).",
             evidence=sentence,
+            style="numeric",
         )
 
     def _build_true_false(self, run: _Run, analysis: _Analysis, index: int, difficulty: str):
         sentence = analysis.sentences[index]
         truth = run.rng.random() < 0.5
         if not truth:
-            swapped = self._swap(run, analysis, sentence, difficulty)
-            if swapped is not None:
-                statement, taken, put = swapped
+            made = self._falsify(run, analysis, sentence, difficulty)
+            if made is not None:
+                statement, why, _ = made
                 return Candidate(
                     kind="true_false",
                     stem=f"True or false: {statement}",
@@ -258,10 +540,10 @@ class Questions(Distractors):
                         {"text": "False", "correct": True, "feedback": ""},
                     ],
                     explanation=(
-                        f"False: the material says “{sentence}” ({self._source(analysis)}); "
-                        f"it is {taken}, not {put}."
+                        f"False: the material says “{sentence}” ({self._source(analysis)}); {why}."
                     ),
                     evidence=sentence,
+                    style="true_false",
                 )
         return Candidate(
             kind="true_false",
@@ -273,6 +555,7 @@ class Questions(Distractors):
             ],
             explanation=f"True: the material says “{sentence}” ({self._source(analysis)}).",
             evidence=sentence,
+            style="true_false",
         )
 
     def _build_multiple(self, run: _Run, analysis: _Analysis, index: int, difficulty: str):
@@ -285,13 +568,7 @@ class Questions(Distractors):
         if not others:
             return None
         true_sentences = [first, others[0]]
-        falses: list[tuple[str, str]] = []
-        for sentence in others[1:] + true_sentences:
-            if len(falses) == 2:
-                break
-            swapped = self._swap(run, analysis, sentence, difficulty)
-            if swapped is not None and swapped[0] not in [f[0] for f in falses]:
-                falses.append((swapped[0], sentence))
+        falses = self._false_statements(run, analysis, true_sentences, 2, difficulty)
         if len(falses) < 2:
             return None
         options = [{"text": s, "correct": True, "feedback": ""} for s in true_sentences] + [
@@ -311,4 +588,5 @@ class Questions(Distractors):
                 + f" ({self._source(analysis)})."
             ),
             evidence=" ".join(ordered),
+            style="multiple_answer",
         )

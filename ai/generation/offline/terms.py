@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..checks import NUMBER_WORDS, content_words, fold, split_sentences
 from ..types import Passage
-from .text import _NUMBER_RE, DANGLING, _occurrences, _usable
+from .text import _NUMBER_RE, DANGLING, _occurrences, _usable, boilerplate, notice
 
 ANALYSIS_CACHE_SIZE = 4_000
 
@@ -31,7 +31,9 @@ _IDENT_RE = re.compile(
     r"(?<![\w.])(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+(?:\(\))?"
     r"|[a-z][a-z0-9]*_[a-z0-9_]+(?:\(\))?|[a-z]+[A-Z][A-Za-z0-9]+(?:\(\))?|[A-Za-z_]\w*\(\))"
 )
-_CAPS_RE = re.compile(r"\b[A-Z][a-zA-Z0-9]*(?:\s+[A-Z][a-zA-Z0-9]*){0,2}\b")
+# Not after "-" or ".": "-C NUM" is an option with its argument, not the name "C NUM".
+_CAPS_RE = re.compile(r"(?<![-.\w])[A-Z][a-zA-Z0-9]*(?:\s+[A-Z][a-zA-Z0-9]*){0,2}\b")
+_OPTION_RE = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?:[ =][A-Z][A-Z0-9_]*\b)?")
 
 
 def term_kind(term: str) -> str:
@@ -86,7 +88,12 @@ def _accepted(term: str, sentence: str, match: re.Match) -> list[str]:
     after = sentence[match.end() : match.end() + 1]
     if before in "\"'`*" and before and after == before:
         return [term]
-    return answer_variants(term)
+    variants = answer_variants(term)
+    words = term.split()
+    if term_kind(term) == "phrase" and len(words) == 2 and len(words[-1]) >= 4:
+        # "input file": "file" is a defensible answer too.
+        variants += [v for v in answer_variants(words[-1]) if v not in variants]
+    return variants
 
 
 @dataclass
@@ -103,6 +110,8 @@ class _Analysis:
     usable: list[int]  # indexes of usable sentences, best first
     terms: list[_Term]
     topic: str
+    # Words the passage uses as nouns: right after a determiner ("the pattern", "a list").
+    nouns: frozenset[str] = frozenset()
 
 
 _analysis_cache: OrderedDict[tuple, _Analysis] = OrderedDict()
@@ -145,6 +154,23 @@ def _canonical(term: str, text: str) -> str:
         if not sentence_start and surface[0].isupper():
             return surface
     return term.lower()
+
+
+# Words that describe rather than name (no tagger offline): never the end of a key term.
+ADJECTIVES = frozenset(
+    """full empty available possible impossible certain sure aware free lost found left kept
+    held able unable likely unlikely own whole entire main major minor simple easy hard
+    useful usual unusual similar necessary sufficient""".split()
+)
+_ADJECTIVE_ENDINGS = ("ible", "ous", "ful", "less")
+
+
+def noun_like(word: str, nouns: frozenset[str]) -> bool:
+    """Whether ``word`` (the last of a term) is used as a noun: the material puts it after a
+    determiner, and it has no adjective's ending. Names, acronyms and code always are."""
+    if not re.fullmatch(r"[a-z][a-z-]*", word):
+        return True
+    return word in nouns and word not in ADJECTIVES and not word.endswith(_ADJECTIVE_ENDINGS)
 
 
 # Verbs common in course material and documentation: never part of a key term. (There is no
@@ -193,6 +219,16 @@ def _verbs_in(text: str) -> set[str]:
     return found
 
 
+_NOTICE_SECTION = re.compile(
+    r"licen[cs]e|copying|copyright|permissions?\b|authors?\b|credits|acknowledg", re.IGNORECASE
+)
+_AFTER_DETERMINER = re.compile(
+    r"\b(?:the|a|an|each|every|this|that|these|those|its|their|your|our|any|no|some)\s+"
+    r"(?:([A-Za-z][\w-]*)(?=\s*(?:[.,;:!?)]|\s(?:is|are|was|were|of|in|for|to|that|which|"
+    r"with|on|by|from|as|has|have|can|will|may|must|should|does|do)\b))|"
+    r"[a-z][\w-]*\s+([a-z][\w-]*s)(?=\s+(?:of|in|for|to|that|which|are|were|with)\b))",
+    re.IGNORECASE,
+)
 _DETERMINERS = frozenset("the a an its their this these those his her our your".split())
 
 
@@ -211,7 +247,8 @@ def _runs(sentence: str, verbs: set[str]) -> list[str]:
                 runs.append(" ".join(current))
         current.clear()
 
-    for token in _RUN_TOKEN.findall(sentence):
+    # A command-line option and its argument ("-C NUM") is one unit, never part of a term.
+    for token in _RUN_TOKEN.findall(_OPTION_RE.sub(" ; ", sentence)):
         lower = token.lower()
         if lower in _DETERMINERS and current and current[-1].lower().endswith("s"):
             # A noun is seldom followed by "the": "the transformation inserts the name".
@@ -224,6 +261,7 @@ def _runs(sentence: str, verbs: set[str]) -> list[str]:
             or lower in VERBS
             or lower in verbs
             or lower.endswith("'s")
+            or lower.endswith("n't")
             or (lower.endswith("ly") and len(lower) > 4)
         ):
             close()
@@ -245,6 +283,13 @@ def _analyse(passage: Passage) -> _Analysis:
             return cached
     text = passage.text
     sentences = split_sentences(text)
+    # A licence or notice section (the GNU FDL a manual carries) gives neither questions nor
+    # terms; elsewhere, its sentences are left out one by one.
+    notices = sum(notice(s) for s in sentences)
+    flagged = [boilerplate(s) for s in sentences]
+    if _NOTICE_SECTION.search(passage.section or "") or notices * 10 >= 3 * len(sentences) > 0:
+        flagged = [True] * len(sentences)
+    content = [s for s, bad in zip(sentences, flagged, strict=True) if not bad]
     found: dict[str, _Term] = {}
 
     def add(raw: str, score: float) -> None:
@@ -260,12 +305,12 @@ def _analyse(passage: Passage) -> _Analysis:
             found[folded] = _Term(term, kind, score)
 
     try:
-        keywords = _yake().extract_keywords(text)
+        keywords = _yake().extract_keywords(" ".join(content)) if content else []
     except Exception:  # YAKE fails on some degenerate inputs; the regexes still find terms
         keywords = []
     central = {fold(phrase): rank for rank, (phrase, _) in enumerate(keywords)}
     verbs = _verbs_in(text)
-    runs = Counter(run for sentence in sentences for run in _runs(sentence, verbs))
+    runs = Counter(run for sentence in content for run in _runs(sentence, verbs))
     for run, count in runs.items():
         folded = fold(run)
         if folded in central:
@@ -273,16 +318,17 @@ def _analyse(passage: Passage) -> _Analysis:
         elif " " in run or count > 1:
             # A noun phrase YAKE did not rank, or a word the passage repeats.
             add(run, 20 - min(count, 5))
-    for match in _IDENT_RE.finditer(text):
-        add(match.group(0), 8)
-    for sentence in sentences:
+    for sentence in content:
+        for match in _IDENT_RE.finditer(sentence):
+            add(match.group(0), 8)
+    for sentence in content:
         for match in _CAPS_RE.finditer(sentence):
             if match.start() > 0 and all(fold(w) not in verbs for w in match.group(0).split()):
                 add(match.group(0), 10)
     terms = sorted(found.values(), key=lambda t: (t.score, t.text))
     scored = []
     for index, sentence in enumerate(sentences):
-        if not _usable(sentence):
+        if flagged[index] or not _usable(sentence):
             continue
         inside = sum(1 for t in terms[:12] if _occurrences(t.text, sentence))
         words = len(set(content_words(sentence)))
@@ -294,7 +340,10 @@ def _analyse(passage: Passage) -> _Analysis:
         (t.text for t in terms if t.kind in ("phrase", "name", "acronym")),
         terms[0].text if terms else "",
     )
-    analysis = _Analysis(passage, sentences, usable, terms, topic)
+    nouns = frozenset(
+        (first or second).lower() for first, second in _AFTER_DETERMINER.findall(" ".join(content))
+    )
+    analysis = _Analysis(passage, sentences, usable, terms, topic, nouns)
     with _cache_lock:
         _analysis_cache[key] = analysis
         while len(_analysis_cache) > ANALYSIS_CACHE_SIZE:

@@ -190,3 +190,19 @@ def word_weights(words: list[str], *, course_ids: list[int]) -> dict[str, float]
             {"words": list(dict.fromkeys(words)), "courses": course_ids, "ready": READY},
         )
         return {row[0]: float(row[1]) for row in cursor.fetchall()}
+
+
+# Two passages sharing this share of their word 4-grams (of the shorter one) are the same text
+# for a reader: the same notes uploaded twice, a page repeated.
+DUPLICATE_OVERLAP = 0.8
+
+
+def shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """The text's word 4-grams, case folded."""
+    words = text.lower().split()
+    return frozenset(tuple(words[i : i + 4]) for i in range(max(1, len(words) - 3)))
+
+
+def near_identical(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> bool:
+    smaller = min(len(a), len(b))
+    return smaller > 0 and len(a & b) >= DUPLICATE_OVERLAP * smaller

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 
-from ai.fulltext import READY, bm25_scores, query_lexemes, text_search
+from ai.fulltext import READY, bm25_scores, near_identical, query_lexemes, shingles, text_search
 from ai.models import EMBEDDING_DIMENSIONS
 
 __all__ = ["SearchHit", "chunk_search", "query_lexemes", "text_search", "vector_search"]
@@ -149,11 +149,11 @@ def chunk_search(
         if row is None:  # deleted between the searches and this read, or past the slack
             continue
         material_id, title, course_id, page, section, text = row
-        shingles = _shingles(text)
-        if any(_near_identical(shingles, other) for other in kept):
+        own = shingles(text)
+        if any(near_identical(own, other) for other in kept):
             # The same text twice (a file uploaded again, a page repeated): one is enough.
             continue
-        kept.append(shingles)
+        kept.append(own)
         vector_distance = distances.get(chunk_id)
         hits.append(
             SearchHit(
@@ -175,20 +175,8 @@ def chunk_search(
     return hits
 
 
-# Rows read past k to replace near-duplicates; two passages sharing this share of their word
-# 4-grams (of the shorter one) are the same text for a reader.
+# Rows read past k to replace near-duplicates (ai.fulltext.near_identical).
 DUPLICATE_SLACK = 5
-DUPLICATE_OVERLAP = 0.8
-
-
-def _shingles(text: str) -> frozenset[tuple[str, ...]]:
-    words = text.lower().split()
-    return frozenset(tuple(words[i : i + 4]) for i in range(max(1, len(words) - 3)))
-
-
-def _near_identical(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> bool:
-    smaller = min(len(a), len(b))
-    return smaller > 0 and len(a & b) >= DUPLICATE_OVERLAP * smaller
 
 
 def _distances(query_vector: list[float], chunk_ids: list[int]) -> dict[int, float]:

@@ -156,6 +156,10 @@ def tutor_trace(request, course_id: int, turn_id: int):
     for rank, hit in enumerate(turn.retrieved or [], start=1):
         retrieved.append(
             {
+                # Turns answered before a check existed lack its readings.
+                "sentence_similarity": None,
+                "coverage": None,
+                "unanswered_words": [],
                 **hit,
                 "rank": rank,
                 "cited_as": cited.get(hit.get("chunk_id")),

@@ -193,7 +193,7 @@ def test_teacher_opens_the_trace_of_a_student_question(
 
     expect(page.get_by_role("heading", name="Trace of a tutor question")).to_be_visible()
     expect(page.locator(".trace-question")).to_have_text("Where is DNA kept?")
-    rows = page.locator(".trace-table tbody tr")
+    rows = page.locator("section[aria-labelledby=retrieved-title] .trace-table tbody tr")
     expect(rows).to_have_count(len(turn.retrieved))
     expect(rows.first).to_contain_text(ready_material.title)
     expect(page.locator(".trace-facts")).to_contain_text("offline/extractive")

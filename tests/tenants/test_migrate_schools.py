@@ -98,8 +98,9 @@ def test_one_broken_school_is_named_the_others_are_migrated_and_a_rerun_resumes(
     assert error is None
     assert "1 migrated" in out and "3 already up to date (3 skipped by the check)" in out
     # Rolled back to ai 0004, the school also lost what depends on 0005: GenerationJob's move to
-    # quizzes (quizzes 0004_generationjob_from_ai, ai 0006_generationjob_to_quizzes).
-    assert f"migrated {broken}: 3 migrations" in out
+    # quizzes (quizzes 0004_generationjob_from_ai, ai 0006_generationjob_to_quizzes) and the
+    # tutor's answer check (ai 0007_tutorturn_answer_check).
+    assert f"migrated {broken}: 4 migrations" in out
     assert f"migrated {behind_a}" not in out
     assert has_latest(broken)
 

@@ -16,9 +16,9 @@ from ai.generation.offline import OfflineGenerator, style_of, term_kind
 from ai.generation.offline.guards import guessable
 from ai.generation.offline.text import _plural, boilerplate
 from ai.generation.types import Candidate, GenerationSpec
+from ai.injection import is_instruction
 from quizzes.generation.apply import content_problem
 
-from ...injection import is_instruction
 from .conftest import passages_from
 
 KINDS = ["single", "multiple", "true_false", "short_answer", "numeric", "fill_blank"]

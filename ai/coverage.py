@@ -16,10 +16,8 @@ coverage floor alone."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-WORD_RE = re.compile(r"[^\W_](?:[\w'’.+-]*[^\W_])?")
 # A word this telling (IDF; in a course of 600 passages, one that at most 3 of them hold)...
 RARE_WORD_WEIGHT = 5.0
 # ...with no token of the passage closer to it than this, is left unanswered.
@@ -54,7 +52,7 @@ def question_coverage(
     """The coverage of ``question`` by each (passage id, heading, text), in the given order.
     Runs the local model once over the question and the passages together."""
     from .embeddings import local_token_vectors
-    from .fulltext import word_weights
+    from .fulltext import WORD_RE, word_weights
 
     spans = [(m.group(0), m.start(), m.end()) for m in WORD_RE.finditer(question)]
     weights = word_weights([word for word, _, _ in spans], course_ids=course_ids)

@@ -123,6 +123,11 @@ def bm25_scores(
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
 
+# A word as a student types it: letters and digits, joined by the marks of terms ("C++",
+# "package-lock.json", "don't").
+WORD_RE = re.compile(r"[^\W_](?:[\w'’.+-]*[^\W_])?")
+
+
 def words_not_in_material(question: str, *, course_ids: list[int]) -> list[str]:
     """The question's rare words (as typed, in order) that no passage of these courses' ready
     materials contains in any form: "ripgrep" in a question to a course on GNU grep. A word
@@ -132,7 +137,7 @@ def words_not_in_material(question: str, *, course_ids: list[int]) -> list[str]:
     from .chunking import token_counter
 
     count = token_counter()
-    found = re.findall(r"[^\W_](?:[\w'’.+-]*[^\W_])?", question)
+    found = WORD_RE.findall(question)
     words = [w for w in dict.fromkeys(found) if count(w) > 1 and not w.isdigit()]
     if not words or not course_ids:
         return []

@@ -68,6 +68,28 @@ class FallbackChat:
                 self._links[index + 1][0].label,
             )
 
+    def _in_order(
+        self,
+        call: Callable[[Any], Any],
+        *,
+        handed_on: Callable[[], bool],
+        result_of: Callable[[Any], Any] = lambda outcome: outcome,
+    ) -> Any:
+        """``call(provider)`` for each provider in turn until one answers (its ChatResult is
+        ``result_of`` the answer); the last one's error, or the first once ``handed_on()`` says
+        text already reached the caller, is raised."""
+        for index, (link, provider) in enumerate(self._links):
+            try:
+                outcome = call(provider)
+            except ProviderError as exc:
+                if handed_on() or index + 1 == len(self._links):
+                    raise
+                self._failed(link, exc, index)
+                continue
+            self._answered(link, provider, result_of(outcome))
+            return outcome
+        raise AssertionError("a FallbackChat has at least one provider")
+
     def stream_chat(
         self,
         messages: list[dict],
@@ -82,17 +104,10 @@ class FallbackChat:
             passed_on = True
             on_delta(text)
 
-        for index, (link, provider) in enumerate(self._links):
-            try:
-                result = provider.stream_chat(messages, on_delta=relay, max_tokens=max_tokens)
-            except ProviderError as exc:
-                if passed_on or index + 1 == len(self._links):
-                    raise
-                self._failed(link, exc, index)
-                continue
-            self._answered(link, provider, result)
-            return result
-        raise AssertionError("a FallbackChat has at least one provider")
+        return self._in_order(
+            lambda provider: provider.stream_chat(messages, on_delta=relay, max_tokens=max_tokens),
+            handed_on=lambda: passed_on,
+        )
 
     def complete_json(
         self,
@@ -102,19 +117,13 @@ class FallbackChat:
         schema_name: str,
         max_tokens: int | None = None,
     ) -> tuple[dict, Any]:
-        for index, (link, provider) in enumerate(self._links):
-            try:
-                data, result = provider.complete_json(
-                    messages, schema=schema, schema_name=schema_name, max_tokens=max_tokens
-                )
-            except ProviderError as exc:
-                if index + 1 == len(self._links):
-                    raise
-                self._failed(link, exc, index)
-                continue
-            self._answered(link, provider, result)
-            return data, result
-        raise AssertionError("a FallbackChat has at least one provider")
+        return self._in_order(
+            lambda provider: provider.complete_json(
+                messages, schema=schema, schema_name=schema_name, max_tokens=max_tokens
+            ),
+            handed_on=lambda: False,
+            result_of=lambda outcome: outcome[1],
+        )
 
 
 def _release_connection() -> None:

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from . import quotas, selectors, services
+from .admin_base import ReadOnlyModelAdmin
 from .models import AIUsage, Domain, Plan, School, SchoolAPIKey
 
 
@@ -218,7 +219,7 @@ class SchoolAdmin(admin.ModelAdmin):
 
 
 @admin.register(SchoolAPIKey)
-class SchoolAPIKeyAdmin(admin.ModelAdmin):
+class SchoolAPIKeyAdmin(ReadOnlyModelAdmin):
     """Read-only: keys are created by each school's admin; operators can only revoke them."""
 
     list_display = [
@@ -235,15 +236,6 @@ class SchoolAPIKeyAdmin(admin.ModelAdmin):
     search_fields = ["name", "prefix", "school__name", "school__schema_name"]
     list_select_related = ["school"]
     actions = ["revoke_keys"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.action(description="Revoke selected API keys")
     def revoke_keys(self, request, queryset):
@@ -296,7 +288,7 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(AIUsage)
-class AIUsageAdmin(admin.ModelAdmin):
+class AIUsageAdmin(ReadOnlyModelAdmin):
     """Each school's AI use per calendar month (UTC), as tenants.quotas counted it: read only."""
 
     list_display = [
@@ -335,15 +327,6 @@ class AIUsageAdmin(admin.ModelAdmin):
     @admin.display(description="completion tokens", ordering="completion_tokens")
     def completion(self, usage: AIUsage) -> str:
         return f"{usage.completion_tokens:,}"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # The AI provider pages live in their own module; importing it registers them.

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from . import ai_providers
+from .admin_base import ReadOnlyModelAdmin
 from .models import AIModelUsage, AIProvider, AITask
 
 
@@ -85,7 +86,7 @@ class AIProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(AIModelUsage)
-class AIModelUsageAdmin(admin.ModelAdmin):
+class AIModelUsageAdmin(ReadOnlyModelAdmin):
     """Tokens and cost per school, provider and model and month (read only: counted by the
     providers' calls)."""
 
@@ -93,12 +94,3 @@ class AIModelUsageAdmin(admin.ModelAdmin):
                     "cost"]  # fmt: skip
     list_filter = ["month", "provider"]
     list_select_related = ["school"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
